@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcpviz/tcpviz/internal/capture"
+	"github.com/tcpviz/tcpviz/internal/decode"
+	"github.com/tcpviz/tcpviz/internal/event"
+	"github.com/tcpviz/tcpviz/internal/pipeline"
+	"github.com/tcpviz/tcpviz/internal/session"
+)
+
+// ExitInterrupted is returned when Ctrl-C or SIGTERM ended a run early; what
+// was read before was analysed and written.
+const ExitInterrupted = 130
+
+type parseOptions struct {
+	IO
+	In          string
+	OutDir      string
+	Artifacts   string
+	Interval    time.Duration
+	IdleTimeout time.Duration
+	MaxFlows    int
+	Now         func() time.Time
+}
+
+func newParsePcapCmd(io IO) *cobra.Command {
+	opts := &parseOptions{IO: io, Now: time.Now}
+	def := pipeline.DefaultOptions()
+	cmd := &cobra.Command{
+		Use:   "parse-pcap --in FILE [--out DIR]",
+		Short: "Analyse a capture and write events, flows and a summary",
+		Long: `Reads a pcap or pcapng file (optionally gzip-compressed; "-" for stdin),
+analyses every TCP connection like Wireshark's TCP expert analysis and writes
+events.jsonl, flows.jsonl, summary.json and benchmark.log into a session
+directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path written.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runParsePcap(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.In, "in", "", `capture file to read (pcap, pcapng, gzip; "-" for stdin)`)
+	f.StringVar(&opts.OutDir, "out", "", "session directory to write (default: a new artifacts/session_YYYYmmdd_HHMMSS)")
+	f.StringVar(&opts.Artifacts, "artifacts", "artifacts", "parent directory of new session directories")
+	f.DurationVar(&opts.Interval, "interval", def.Interval, "throughput interval")
+	f.DurationVar(&opts.IdleTimeout, "idle-timeout", def.TCP.IdleTimeout, "end a flow after this much capture time without packets")
+	f.IntVar(&opts.MaxFlows, "max-flows", def.TCP.MaxFlows, "most live flows kept; the least recently active is ended beyond it")
+	return cmd
+}
+
+func (o *parseOptions) validate() error {
+	switch {
+	case o.In == "":
+		return usageErrorf("--in is required: the capture file to analyse")
+	case o.Interval <= 0:
+		return usageErrorf("--interval must be > 0, got %s", o.Interval)
+	case o.IdleTimeout <= 0:
+		return usageErrorf("--idle-timeout must be > 0, got %s", o.IdleTimeout)
+	case o.MaxFlows <= 0:
+		return usageErrorf("--max-flows must be > 0, got %d", o.MaxFlows)
+	}
+	return nil
+}
+
+func runParsePcap(ctx context.Context, o *parseOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	r, err := capture.Open(o.In, o.IO.In)
+	if err != nil {
+		return withCode(ExitInput, err)
+	}
+	defer r.Close()
+
+	dir, err := session.Create(o.Artifacts, o.OutDir, o.Now())
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	evFile, err := os.Create(filepath.Join(dir, session.EventsFile))
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("create events file: %w", err))
+	}
+	defer evFile.Close()
+	flFile, err := os.Create(filepath.Join(dir, session.FlowsFile))
+	if err != nil {
+		return withCode(ExitFailure, fmt.Errorf("create flows file: %w", err))
+	}
+	defer flFile.Close()
+
+	events := event.NewWriter(evFile)
+	flows := newFlowWriter(flFile)
+	opts := pipeline.DefaultOptions()
+	opts.Interval = o.Interval
+	opts.TCP.IdleTimeout = o.IdleTimeout
+	opts.TCP.MaxFlows = o.MaxFlows
+	pl := pipeline.New(opts, events, flows.write)
+
+	start := time.Now()
+	readErr := pl.Run(ctx, r)
+	pl.Finish()
+	wall := time.Since(start)
+
+	var written []string
+	if err := events.Flush(); err != nil {
+		return withCode(ExitFailure, fmt.Errorf("write %s: %w", evFile.Name(), err))
+	}
+	written = append(written, evFile.Name())
+	if err := flows.flush(); err != nil {
+		return withCode(ExitFailure, fmt.Errorf("write %s: %w", flFile.Name(), err))
+	}
+	written = append(written, flFile.Name())
+
+	name := o.In
+	if name == "-" {
+		name = "stdin"
+	}
+	sum := pl.Summary(name, r.Info(), readErr)
+	p, err := session.WriteJSON(dir, session.SummaryFile, sum)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	written = append(written, p)
+	p, err = writeBenchmark(dir, r, sum, wall)
+	if err != nil {
+		return withCode(ExitFailure, err)
+	}
+	written = append(written, p)
+	for _, p := range written {
+		fmt.Fprintln(o.Out, p)
+	}
+
+	switch {
+	case readErr != nil && ctx.Err() != nil && errors.Is(readErr, ctx.Err()):
+		return withCode(ExitInterrupted, fmt.Errorf("interrupted after %d frames; results so far written to %s", pl.Frames(), dir))
+	case readErr != nil:
+		return withCode(ExitPartial, fmt.Errorf("%w; %d frames before it were analysed and written to %s", readErr, pl.Frames(), dir))
+	}
+	if err := unsupportedOnly(name, r.Info(), sum); err != nil {
+		return withCode(ExitInput, err)
+	}
+	return nil
+}
+
+// unsupportedOnly reports a capture none of whose link types tcpviz decodes.
+func unsupportedOnly(name string, info capture.Info, sum *event.Summary) error {
+	if sum.Capture.Packets == 0 || len(info.LinkTypes) == 0 {
+		return nil
+	}
+	var bad []string
+	for _, lt := range info.LinkTypes {
+		if decode.Supported(lt) {
+			return nil
+		}
+		bad = append(bad, strconv.FormatUint(uint64(lt), 10))
+	}
+	return fmt.Errorf("%s: unsupported link type %s: no frame could be decoded", name, strings.Join(bad, ", "))
+}
+
+// flowWriter writes flow records as JSON lines. Records arrive once per
+// flow, not per packet, so encoding/json is fine here.
+type flowWriter struct {
+	w   *bufio.Writer
+	enc *json.Encoder
+	err error
+	n   int
+}
+
+func newFlowWriter(f *os.File) *flowWriter {
+	w := bufio.NewWriter(f)
+	return &flowWriter{w: w, enc: json.NewEncoder(w)}
+}
+
+func (fw *flowWriter) write(r *event.FlowRecord) {
+	fw.n++
+	if fw.err == nil {
+		fw.err = fw.enc.Encode(r)
+	}
+}
+
+func (fw *flowWriter) flush() error {
+	if fw.err != nil {
+		return fw.err
+	}
+	return fw.w.Flush()
+}
+
+func writeBenchmark(dir string, r *capture.Reader, sum *event.Summary, wall time.Duration) (string, error) {
+	secs := wall.Seconds()
+	pps, mbps := 0.0, 0.0
+	if secs > 0 {
+		pps = float64(sum.Capture.Packets) / secs
+		mbps = float64(sum.Capture.CapturedBytes) / secs / 1e6
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "reader=%s\n", r.Info().Format)
+	fmt.Fprintf(&b, "compressed=%t\n", r.Info().Compressed)
+	fmt.Fprintf(&b, "file=%s\n", sum.Capture.File)
+	fmt.Fprintf(&b, "packets=%d\n", sum.Capture.Packets)
+	fmt.Fprintf(&b, "bytes=%d\n", sum.Capture.Bytes)
+	fmt.Fprintf(&b, "captured_bytes=%d\n", sum.Capture.CapturedBytes)
+	fmt.Fprintf(&b, "wall_s=%.6f\n", secs)
+	fmt.Fprintf(&b, "packets_per_s=%.0f\n", pps)
+	fmt.Fprintf(&b, "mb_per_s=%.1f\n", mbps)
+	fmt.Fprintf(&b, "peak_rss_kb=%d\n", peakRSSKB())
+	fmt.Fprintf(&b, "go=%s gomaxprocs=%d\n", runtime.Version(), runtime.GOMAXPROCS(0))
+	p := filepath.Join(dir, session.BenchmarkFile)
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		return "", fmt.Errorf("write %s: %w", p, err)
+	}
+	return p, nil
+}
+
+// peakRSSKB reads the process's peak resident set (VmHWM) on Linux, falling
+// back to the Go runtime's view of memory obtained from the OS.
+func peakRSSKB() uint64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "VmHWM:") {
+				f := strings.Fields(line)
+				if len(f) >= 2 {
+					if n, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+						return n
+					}
+				}
+			}
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.Sys / 1024
+}

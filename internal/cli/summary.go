@@ -1,0 +1,256 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcpviz/tcpviz/internal/event"
+	"github.com/tcpviz/tcpviz/internal/session"
+)
+
+type summaryOptions struct {
+	IO
+	In   string
+	JSON bool
+	Top  int
+}
+
+func newSummaryCmd(io IO) *cobra.Command {
+	opts := &summaryOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "summary --in SESSION_DIR|events.jsonl [--json]",
+		Short: "Print a session's event counts, worst flows and RTT distribution",
+		Long: `Reads what parse-pcap wrote (or an events.jsonl of the Python tcpviz) and
+prints event counts by type, the flows with the most problems and the RTT
+distribution; --json prints the same as one JSON object.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSummary(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.In, "in", "", "session directory, or an events.jsonl inside one")
+	f.BoolVar(&opts.JSON, "json", false, "print JSON instead of tables")
+	f.IntVar(&opts.Top, "top", 10, "how many flows to list")
+	return cmd
+}
+
+// FlowProblems is one row of the worst-flows table.
+type FlowProblems struct {
+	Stream   uint64            `json:"stream"`
+	Proto    string            `json:"proto"`
+	Flow     string            `json:"flow"`
+	Problems uint64            `json:"problems"`
+	Events   map[string]uint64 `json:"events"`
+	RTTms    *event.RTTStats   `json:"rtt_ms,omitempty"`
+}
+
+// SessionSummary is what `summary --json` prints.
+type SessionSummary struct {
+	Session     string             `json:"session"`
+	Capture     *event.CaptureInfo `json:"capture,omitempty"`
+	Events      uint64             `json:"events"`
+	EventCounts map[string]uint64  `json:"event_counts"`
+	Severity    map[string]uint64  `json:"severity_counts"`
+	TopFlows    []FlowProblems     `json:"top_flows"`
+	RTTms       *event.RTTStats    `json:"rtt_ms,omitempty"`
+	Handshake   *event.RTTStats    `json:"handshake_rtt_ms,omitempty"`
+	Decode      map[string]uint64  `json:"decode_errors,omitempty"`
+	Legacy      bool               `json:"legacy_format"`
+}
+
+func runSummary(ctx context.Context, o *summaryOptions) error {
+	if o.In == "" {
+		return usageErrorf("--in is required: a session directory or events.jsonl")
+	}
+	if o.Top < 0 {
+		return usageErrorf("--top must be >= 0, got %d", o.Top)
+	}
+	s, err := loadSessionSummary(o.In, o.Top)
+	if err != nil {
+		return withCode(ExitInput, err)
+	}
+	if o.JSON {
+		enc := json.NewEncoder(o.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	return printSummary(o.Out, s)
+}
+
+func loadSessionSummary(in string, top int) (*SessionSummary, error) {
+	dir, evPath, err := session.Resolve(in)
+	if err != nil {
+		return nil, err
+	}
+	s := &SessionSummary{Session: dir, EventCounts: map[string]uint64{}, Severity: map[string]uint64{}, TopFlows: []FlowProblems{}}
+	var sum event.Summary
+	if b, err := os.ReadFile(filepath.Join(dir, session.SummaryFile)); err == nil {
+		if err := json.Unmarshal(b, &sum); err != nil {
+			return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, session.SummaryFile), err)
+		}
+		s.Capture = &sum.Capture
+		s.RTTms = sum.TCP.RTTms
+		s.Handshake = sum.TCP.HandshakeRTTms
+		s.Decode = sum.DecodeErrors
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read summary: %w", err)
+	}
+
+	byFlow := map[string]*FlowProblems{}
+	f, err := os.Open(evPath)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", evPath, err)
+	}
+	defer f.Close()
+	err = event.ReadAll(evPath, f, func(r *event.Record) error {
+		s.Events++
+		s.EventCounts[r.Type]++
+		s.Severity[r.Severity]++
+		s.Legacy = s.Legacy || r.Legacy
+		k := fmt.Sprintf("%s/%d", r.Proto, r.Stream)
+		fp := byFlow[k]
+		if fp == nil {
+			fp = &FlowProblems{Stream: r.Stream, Proto: r.Proto, Flow: r.Flow, Events: map[string]uint64{}}
+			byFlow[k] = fp
+		}
+		fp.Events[r.Type]++
+		if r.Severity != "info" {
+			fp.Problems++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := attachFlowRTT(dir, byFlow); err != nil {
+		return nil, err
+	}
+	rows := make([]FlowProblems, 0, len(byFlow))
+	for _, fp := range byFlow {
+		if fp.Problems > 0 {
+			rows = append(rows, *fp)
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].Problems != rows[j].Problems {
+			return rows[i].Problems > rows[j].Problems
+		}
+		if rows[i].Proto != rows[j].Proto {
+			return rows[i].Proto < rows[j].Proto
+		}
+		return rows[i].Stream < rows[j].Stream
+	})
+	if len(rows) > top {
+		rows = rows[:top]
+	}
+	s.TopFlows = rows
+	return s, nil
+}
+
+// attachFlowRTT adds each flow's RTT from flows.jsonl, when there is one, and
+// names flows (initiator first) as flows.jsonl does.
+func attachFlowRTT(dir string, byFlow map[string]*FlowProblems) error {
+	p := filepath.Join(dir, session.FlowsFile)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", p, err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	for {
+		var r event.FlowRecord
+		if err := dec.Decode(&r); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("read %s: %w", p, err)
+		}
+		if fp := byFlow[fmt.Sprintf("%s/%d", r.Proto, r.Stream)]; fp != nil {
+			fp.RTTms = r.RTTms
+			fp.Flow = fmt.Sprintf("%s:%d -> %s:%d", r.SrcIP, r.SrcPort, r.DstIP, r.DstPort)
+		}
+	}
+}
+
+func printSummary(w io.Writer, s *SessionSummary) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if c := s.Capture; c != nil {
+		fmt.Fprintf(tw, "capture\t%s (%s, %d packets, %d bytes, %.3f s)\n", c.File, c.Format, c.Packets, c.Bytes, c.DurationS)
+		if !c.Complete && c.Error != "" {
+			fmt.Fprintf(tw, "warning\tcapture incomplete: %s\n", c.Error)
+		}
+	}
+	fmt.Fprintf(tw, "session\t%s\n", s.Session)
+	if s.Legacy {
+		fmt.Fprintf(tw, "format\tevents of the Python tcpviz, mapped onto schema %d\n", event.Schema)
+	}
+	fmt.Fprintf(tw, "\nEVENT TYPE\tCOUNT\n")
+	types := make([]string, 0, len(s.EventCounts))
+	for t := range s.EventCounts {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(i, j int) bool {
+		if s.EventCounts[types[i]] != s.EventCounts[types[j]] {
+			return s.EventCounts[types[i]] > s.EventCounts[types[j]]
+		}
+		return types[i] < types[j]
+	})
+	for _, t := range types {
+		fmt.Fprintf(tw, "%s\t%d\n", t, s.EventCounts[t])
+	}
+	fmt.Fprintf(tw, "total\t%d\n", s.Events)
+
+	fmt.Fprintf(tw, "\nTOP FLOWS BY PROBLEMS\n")
+	if len(s.TopFlows) == 0 {
+		fmt.Fprintf(tw, "(no flow had warnings)\n")
+	} else {
+		fmt.Fprintf(tw, "STREAM\tFLOW\tPROBLEMS\tRETRANS\tDUP ACK\tOOO\tLOST\tRTT p50 ms\n")
+		for _, f := range s.TopFlows {
+			rtt := "-"
+			if f.RTTms != nil {
+				rtt = fmt.Sprintf("%.3f", f.RTTms.P50)
+			}
+			retr := f.Events["retransmission"] + f.Events["fast_retransmission"] + f.Events["spurious_retransmission"]
+			fmt.Fprintf(tw, "%s/%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", f.Proto, f.Stream, f.Flow, f.Problems, retr,
+				f.Events["dup_ack"], f.Events["out_of_order"], f.Events["lost_segment"], rtt)
+		}
+	}
+	fmt.Fprintf(tw, "\nRTT (ms)\tSAMPLES\tMIN\tMEAN\tP50\tP95\tMAX\n")
+	for _, row := range []struct {
+		name string
+		r    *event.RTTStats
+	}{{"ack rtt", s.RTTms}, {"handshake", s.Handshake}} {
+		if row.r == nil {
+			fmt.Fprintf(tw, "%s\t0\t-\t-\t-\t-\t-\n", row.name)
+			continue
+		}
+		r := row.r
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", row.name, r.Samples, r.Min, r.Mean, r.P50, r.P95, r.Max)
+	}
+	if len(s.Decode) > 0 {
+		fmt.Fprintf(tw, "\nDECODE FAILURE\tFRAMES\n")
+		keys := make([]string, 0, len(s.Decode))
+		for k := range s.Decode {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(tw, "%s\t%d\n", k, s.Decode[k])
+		}
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,201 @@
+package event
+
+import (
+	"bufio"
+	"io"
+	"math"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Writer writes events as JSON lines. It implements Sink; the first write
+// error is kept and returned by Flush.
+type Writer struct {
+	w     *bufio.Writer
+	buf   []byte
+	err   error
+	Count uint64
+	// ByType counts written events per type.
+	ByType [NumTypes]uint64
+}
+
+// NewWriter returns a Writer on w.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 1024)}
+}
+
+// Event writes e as one line.
+func (w *Writer) Event(e *Event) {
+	w.Count++
+	if int(e.Type) < NumTypes {
+		w.ByType[e.Type]++
+	}
+	if w.err != nil {
+		return
+	}
+	w.buf = AppendJSON(w.buf[:0], e)
+	w.buf = append(w.buf, '\n')
+	_, w.err = w.w.Write(w.buf)
+}
+
+// Flush writes buffered lines and returns the first error seen.
+func (w *Writer) Flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	return w.w.Flush()
+}
+
+// tsLayout is RFC 3339 with all nine fraction digits, so lines sort and
+// compare as text.
+const tsLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// AppendJSON appends e as a JSON object (no newline). It allocates nothing.
+func AppendJSON(b []byte, e *Event) []byte {
+	b = append(b, `{"schema":`...)
+	b = strconv.AppendInt(b, Schema, 10)
+	b = append(b, `,"ts":"`...)
+	b = time.Unix(0, e.TS).UTC().AppendFormat(b, tsLayout)
+	b = append(b, `","ts_epoch":`...)
+	b = appendFloat(b, float64(e.TS)/1e9, 9)
+	b = append(b, `,"frame":`...)
+	b = strconv.AppendUint(b, e.Frame, 10)
+	b = append(b, `,"type":"`...)
+	b = append(b, e.Type.String()...)
+	b = append(b, `","severity":"`...)
+	b = append(b, e.Severity.String()...)
+	b = append(b, `","flow":"`...)
+	b = AppendFlow(b, e.Src, e.SrcPort, e.Dst, e.DstPort)
+	b = append(b, `","stream":`...)
+	b = strconv.AppendUint(b, e.Stream, 10)
+	b = append(b, `,"proto":"`...)
+	b = append(b, e.Proto.String()...)
+	b = append(b, `","src_ip":"`...)
+	b = e.Src.AppendTo(b)
+	b = append(b, `","src_port":`...)
+	b = strconv.AppendUint(b, uint64(e.SrcPort), 10)
+	b = append(b, `,"dst_ip":"`...)
+	b = e.Dst.AppendTo(b)
+	b = append(b, `","dst_port":`...)
+	b = strconv.AppendUint(b, uint64(e.DstPort), 10)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, uint64(e.Seq), 10)
+	b = append(b, `,"ack":`...)
+	b = strconv.AppendUint(b, uint64(e.Ack), 10)
+	b = append(b, `,"len":`...)
+	b = strconv.AppendInt(b, int64(e.Len), 10)
+	b = append(b, `,"extra":{`...)
+	b = appendExtra(b, &e.Extra)
+	b = append(b, "}}"...)
+	return b
+}
+
+// AppendFlow appends "src:port -> dst:port" (IPv6 in brackets).
+func AppendFlow(b []byte, src netip.Addr, sp uint16, dst netip.Addr, dp uint16) []byte {
+	b = netip.AddrPortFrom(src, sp).AppendTo(b)
+	b = append(b, " -> "...)
+	return netip.AddrPortFrom(dst, dp).AppendTo(b)
+}
+
+func appendExtra(b []byte, x *Extra) []byte {
+	first := true
+	key := func(b []byte, k string) []byte {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, k...)
+		return append(b, '"', ':')
+	}
+	if x.Reason != "" {
+		b = key(b, "reason")
+		b = strconv.AppendQuote(b, x.Reason)
+	}
+	if x.HasAbs {
+		b = key(b, "abs_seq")
+		b = strconv.AppendUint(b, uint64(x.AbsSeq), 10)
+		b = key(b, "abs_ack")
+		b = strconv.AppendUint(b, uint64(x.AbsAck), 10)
+	}
+	if x.DupAckCount > 0 {
+		b = key(b, "dup_ack_count")
+		b = strconv.AppendInt(b, int64(x.DupAckCount), 10)
+		b = key(b, "dup_ack_of_frame")
+		b = strconv.AppendUint(b, x.DupAckOfFrame, 10)
+	}
+	if x.HasRTT {
+		b = key(b, "srtt_ms")
+		b = appendFloat(b, x.SRTTms, 3)
+		b = key(b, "rttvar_ms")
+		b = appendFloat(b, x.RTTVARms, 3)
+	}
+	if x.HasBIF {
+		b = key(b, "bytes_in_flight")
+		b = strconv.AppendInt(b, x.BytesInFlight, 10)
+	}
+	if x.HasWindow {
+		b = key(b, "window")
+		b = strconv.AppendInt(b, x.Window, 10)
+	}
+	if x.StallMs != 0 {
+		b = key(b, "stall_ms")
+		b = appendFloat(b, x.StallMs, 3)
+	}
+	if x.ThresholdMs != 0 {
+		b = key(b, "threshold_ms")
+		b = appendFloat(b, x.ThresholdMs, 3)
+	}
+	if x.Retry != 0 {
+		b = key(b, "retry")
+		b = strconv.AppendInt(b, int64(x.Retry), 10)
+	}
+	if x.Count != 0 {
+		b = key(b, "count")
+		b = strconv.AppendInt(b, int64(x.Count), 10)
+	}
+	if x.NSACK > 0 {
+		b = key(b, "sack")
+		b = append(b, '[')
+		for i := 0; i < int(x.NSACK) && i < len(x.SACK); i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			b = strconv.AppendUint(b, uint64(x.SACK[i][0]), 10)
+			b = append(b, ',')
+			b = strconv.AppendUint(b, uint64(x.SACK[i][1]), 10)
+			b = append(b, ']')
+		}
+		b = append(b, ']')
+	}
+	if x.HasSSRC {
+		b = key(b, "ssrc")
+		b = strconv.AppendUint(b, uint64(x.SSRC), 10)
+	}
+	if x.Lost != 0 {
+		b = key(b, "lost")
+		b = strconv.AppendInt(b, x.Lost, 10)
+	}
+	if x.ExpectedSeq != 0 || x.GotSeq != 0 {
+		b = key(b, "expected_seq")
+		b = strconv.AppendInt(b, int64(x.ExpectedSeq), 10)
+		b = key(b, "got_seq")
+		b = strconv.AppendInt(b, int64(x.GotSeq), 10)
+	}
+	if x.HasJitter {
+		b = key(b, "jitter_ms")
+		b = appendFloat(b, x.JitterMs, 3)
+	}
+	return b
+}
+
+// appendFloat writes f with prec decimals; NaN and ±Inf, which JSON cannot
+// represent, are written as 0.
+func appendFloat(b []byte, f float64, prec int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, '0')
+	}
+	return strconv.AppendFloat(b, f, 'f', prec, 64)
+}

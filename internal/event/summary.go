@@ -1,0 +1,66 @@
+package event
+
+// Summary is summary.json: totals and time series of one parse-pcap run.
+type Summary struct {
+	Schema       int               `json:"schema"`
+	Tool         string            `json:"tool"`
+	Capture      CaptureInfo       `json:"capture"`
+	EventCounts  map[string]uint64 `json:"event_counts"`
+	DecodeErrors map[string]uint64 `json:"decode_errors"`
+	Protocols    map[string]Count  `json:"protocols"`
+	Throughput   Throughput        `json:"throughput"`
+	Flows        FlowCounts        `json:"flows"`
+	TCP          TCPSummary        `json:"tcp"`
+	UniqueIPs    int               `json:"unique_ips"`
+	UniqueMACs   int               `json:"unique_macs"`
+	Warnings     []string          `json:"warnings,omitempty"`
+}
+
+// CaptureInfo describes the input.
+type CaptureInfo struct {
+	File            string   `json:"file"`
+	Format          string   `json:"format"`
+	Compressed      bool     `json:"compressed"`
+	ByteOrder       string   `json:"byte_order"`
+	TSResolution    string   `json:"ts_resolution"`
+	LinkTypes       []uint32 `json:"link_types"`
+	Snaplen         uint32   `json:"snaplen"`
+	Packets         uint64   `json:"packets"`
+	Bytes           uint64   `json:"bytes"`
+	CapturedBytes   uint64   `json:"captured_bytes"`
+	TruncatedFrames uint64   `json:"truncated_frames"`
+	FirstTS         string   `json:"first_ts,omitempty"`
+	LastTS          string   `json:"last_ts,omitempty"`
+	DurationS       float64  `json:"duration_s"`
+	Complete        bool     `json:"complete"`
+	Error           string   `json:"error,omitempty"`
+}
+
+// Count is packets and bytes.
+type Count struct {
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
+}
+
+// Throughput is a time series of equal intervals.
+type Throughput struct {
+	IntervalS float64   `json:"interval_s"`
+	Start     []float64 `json:"start"` // epoch seconds of each interval
+	Packets   []uint64  `json:"packets"`
+	Bits      []float64 `json:"bits_per_s"`
+}
+
+// FlowCounts counts conversations.
+type FlowCounts struct {
+	TCP          uint64 `json:"tcp"`
+	EvictedIdle  uint64 `json:"evicted_idle"`
+	EvictedLimit uint64 `json:"evicted_capacity"`
+}
+
+// TCPSummary is the TCP analysis over all connections.
+type TCPSummary struct {
+	Packets        uint64            `json:"packets"`
+	AnalysisFlags  map[string]uint64 `json:"analysis_flags"` // Wireshark's tcp.analysis.* names
+	RTTms          *RTTStats         `json:"rtt_ms,omitempty"`
+	HandshakeRTTms *RTTStats         `json:"handshake_rtt_ms,omitempty"`
+}

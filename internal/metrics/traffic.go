@@ -1,0 +1,181 @@
+package metrics
+
+import (
+	"net/netip"
+	"sort"
+
+	"github.com/tcpviz/tcpviz/internal/decode"
+)
+
+// Proto indexes the protocol mix.
+type Proto uint8
+
+// Protocols counted in the mix. A packet counts once for each layer it has
+// (an Ethernet/IPv4/TCP frame counts for all three).
+const (
+	PEthernet Proto = iota
+	PIPv4
+	PIPv6
+	PARP
+	PICMP
+	PICMPv6
+	PTCP
+	PUDP
+	POther
+	NumProtos
+)
+
+func (p Proto) String() string {
+	switch p {
+	case PEthernet:
+		return "ethernet"
+	case PIPv4:
+		return "ipv4"
+	case PIPv6:
+		return "ipv6"
+	case PARP:
+		return "arp"
+	case PICMP:
+		return "icmp"
+	case PICMPv6:
+		return "icmpv6"
+	case PTCP:
+		return "tcp"
+	case PUDP:
+		return "udp"
+	}
+	return "other"
+}
+
+// Counter is packets and bytes (original lengths).
+type Counter struct {
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
+}
+
+// Bucket is one interval of the throughput series.
+type Bucket struct {
+	Start   int64 // ns
+	Packets uint64
+	Bytes   uint64
+}
+
+// Traffic accumulates totals, the protocol mix, a throughput series and the
+// set of addresses seen.
+type Traffic struct {
+	Interval int64 // ns per throughput bucket
+	Packets  uint64
+	Bytes    uint64 // original lengths
+	Captured uint64 // captured lengths
+	First    int64
+	Last     int64
+	Mix      [NumProtos]Counter
+	Series   []Bucket
+	IPs      map[netip.Addr]struct{}
+	MACs     map[[6]byte]struct{}
+}
+
+// NewTraffic returns a Traffic with throughput buckets of intervalNs.
+func NewTraffic(intervalNs int64) *Traffic {
+	return &Traffic{Interval: intervalNs, IPs: make(map[netip.Addr]struct{}), MACs: make(map[[6]byte]struct{})}
+}
+
+// Add counts one packet.
+func (t *Traffic) Add(p *decode.Packet) {
+	n := uint64(p.OrigLen)
+	if t.Packets == 0 || p.TS < t.First {
+		t.First = p.TS
+	}
+	if p.TS > t.Last {
+		t.Last = p.TS
+	}
+	t.Packets++
+	t.Bytes += n
+	t.Captured += uint64(p.CapLen)
+	add := func(pr Proto) { t.Mix[pr].Packets++; t.Mix[pr].Bytes += n }
+	if p.HasMAC {
+		add(PEthernet)
+		t.noteMAC(p.SrcMAC)
+		t.noteMAC(p.DstMAC)
+	}
+	switch p.Net {
+	case decode.NetIPv4:
+		add(PIPv4)
+	case decode.NetIPv6:
+		add(PIPv6)
+	case decode.NetARP:
+		add(PARP)
+	default:
+		add(POther)
+	}
+	if p.Net == decode.NetIPv4 || p.Net == decode.NetIPv6 {
+		t.noteIP(p.Src)
+		t.noteIP(p.Dst)
+	}
+	switch p.Transport {
+	case decode.TransTCP:
+		add(PTCP)
+	case decode.TransUDP:
+		add(PUDP)
+	case decode.TransICMP:
+		add(PICMP)
+	case decode.TransICMPv6:
+		add(PICMPv6)
+	}
+	t.addSeries(p.TS, n)
+}
+
+func (t *Traffic) noteIP(a netip.Addr) {
+	if _, ok := t.IPs[a]; !ok {
+		t.IPs[a] = struct{}{}
+	}
+}
+
+func (t *Traffic) noteMAC(m [6]byte) {
+	if _, ok := t.MACs[m]; !ok {
+		t.MACs[m] = struct{}{}
+	}
+}
+
+// maxBuckets bounds the series: a capture whose timestamps jump by years
+// (a corrupt record) must not allocate a bucket per second in between.
+const maxBuckets = 1 << 20
+
+func (t *Traffic) addSeries(ts int64, n uint64) {
+	if t.Interval <= 0 {
+		return
+	}
+	start := ts - ((ts%t.Interval)+t.Interval)%t.Interval
+	if len(t.Series) == 0 {
+		t.Series = append(t.Series, Bucket{Start: start})
+	}
+	first := t.Series[0].Start
+	idx := (start - first) / t.Interval
+	if idx < 0 {
+		// Out-of-order timestamps before the first bucket count in it.
+		idx = 0
+	}
+	if idx >= maxBuckets {
+		idx = int64(len(t.Series) - 1)
+	}
+	for int64(len(t.Series)) <= idx {
+		t.Series = append(t.Series, Bucket{Start: first + int64(len(t.Series))*t.Interval})
+	}
+	b := &t.Series[idx]
+	b.Packets++
+	b.Bytes += n
+}
+
+// SortedIPs returns the distinct addresses in order.
+func (t *Traffic) SortedIPs() []string {
+	out := make([]netip.Addr, 0, len(t.IPs))
+	for a := range t.IPs {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	s := make([]string, len(out))
+	for i, a := range out {
+		s[i] = a.String()
+	}
+	return s
+}

@@ -1,0 +1,718 @@
+package tcpanalysis
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/tcpviz/tcpviz/internal/decode"
+	"github.com/tcpviz/tcpviz/internal/event"
+	"github.com/tcpviz/tcpviz/internal/flow"
+	"github.com/tcpviz/tcpviz/internal/metrics"
+)
+
+// Config tunes the analysis. The zero value is not useful; start from
+// DefaultConfig.
+type Config struct {
+	// IdleTimeout ends a connection after this much capture time without a
+	// packet. A later packet on the same port pair starts a new stream.
+	IdleTimeout time.Duration
+	// MaxFlows caps live connections; the least recently used is ended.
+	MaxFlows int
+	// StallMin and StallRTTFactor set the ACK-stall threshold:
+	// max(StallMin, StallRTTFactor × SRTT).
+	StallMin       time.Duration
+	StallRTTFactor float64
+	// RSTStormCount RSTs within RSTStormWindow raise a teardown anomaly.
+	RSTStormCount  int
+	RSTStormWindow time.Duration
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		IdleTimeout:    15 * time.Minute,
+		MaxFlows:       1 << 20,
+		StallMin:       400 * time.Millisecond,
+		StallRTTFactor: 4,
+		RSTStormCount:  10,
+		RSTStormWindow: time.Second,
+	}
+}
+
+// Analysis flags, one bit per Wireshark tcp.analysis.* flag.
+type Flags uint32
+
+// Flag bits. Retransmission is also set with FastRetransmission and
+// SpuriousRetransmission, as Wireshark does.
+const (
+	FRetransmission Flags = 1 << iota
+	FFastRetransmission
+	FSpuriousRetransmission
+	FOutOfOrder
+	FDupAck
+	FLostSegment
+	FAckLostSegment
+	FZeroWindow
+	FZeroWindowProbe
+	FZeroWindowProbeAck
+	FWindowFull
+	FKeepAlive
+	FKeepAliveAck
+	FWindowUpdate
+)
+
+// Stats counts what the analyzer saw.
+type Stats struct {
+	Packets     uint64
+	Connections uint64
+	Flags       [14]uint64 // frames per flag bit
+	RTT         metrics.Hist
+	HandshakeMs metrics.Hist
+}
+
+// Analyzer analyses TCP packets in capture order. It is not safe for
+// concurrent use.
+type Analyzer struct {
+	cfg    Config
+	flows  *flow.Table[conn]
+	sink   event.Sink
+	onFlow func(*event.FlowRecord)
+	ev     event.Event
+	rec    event.FlowRecord
+
+	rsts     []int64 // ring of the last RSTStormCount RST times
+	rstNext  int
+	rstStorm bool
+
+	Stats Stats
+}
+
+// New returns an Analyzer that reports events to sink and, when onFlow is not
+// nil, a record per connection when it ends. The record passed to onFlow is
+// reused: onFlow must not keep it.
+func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Analyzer {
+	a := &Analyzer{cfg: cfg, sink: sink, onFlow: onFlow}
+	if cfg.RSTStormCount > 1 {
+		a.rsts = make([]int64, cfg.RSTStormCount)
+	}
+	a.flows = flow.NewTable[conn](int64(cfg.IdleTimeout), cfg.MaxFlows, a.endFlow)
+	return a
+}
+
+// Table exposes the connection table's counters.
+func (a *Analyzer) Live() int { return a.flows.Len() }
+
+// Evicted reports connections ended early because they were idle or the
+// table was full.
+func (a *Analyzer) Evicted() (idle, capacity uint64) {
+	return a.flows.Evicted.Idle, a.flows.Evicted.Capacity
+}
+
+// Flush ends every live connection, writing its flow record.
+func (a *Analyzer) Flush() { a.flows.Flush() }
+
+const (
+	ringSize = 64
+	// fastRetransWindow is Wireshark's limit between the last dup ACK and
+	// a fast retransmission.
+	fastRetransWindow = 20 * int64(time.Millisecond)
+	// oooDefault is the out-of-order threshold before the first RTT is known.
+	oooDefault = 3 * int64(time.Millisecond)
+)
+
+type seg struct {
+	end     Seq
+	ts      int64
+	retrans bool
+}
+
+// half is the state of one direction, named after the sender. As in
+// Wireshark, a sequence value of 0 in nextSeq, maxToAck and lastAck means
+// "not known yet".
+type half struct {
+	baseSeq       Seq
+	nextSeq       Seq
+	maxToAck      Seq
+	lastAck       Seq
+	nextSeqTime   int64
+	lastAckTime   int64
+	lastNonDupAck uint64
+	dupAcks       uint32 // 0xffffffff after an ACK of unseen data, as Wireshark keeps it
+	window        uint32 // raw header value; 0xffffffff before the first packet
+	winScale      int8   // -1 unknown, -2 known unused, else shift
+	isFirstAck    bool   // window still from a SYN: not scaled
+	baseSet       bool
+	lastFlags     Flags
+
+	sent       bool
+	synSeen    bool
+	isn        Seq
+	synRetries int
+	finSeen    bool
+	rstSeen    bool
+	mss        uint16
+
+	packets, bytes, payload uint64
+
+	ring         [ringSize]seg
+	rHead, rLen  int
+	tripleFor    Seq
+	tripleSet    bool
+	waitSince    int64
+	stallPending bool
+}
+
+type conn struct {
+	h         [2]half
+	addr      [2]netip.Addr // sender of direction i
+	port      [2]uint16
+	initiator int
+	firstSYN  int64 // first SYN, for the handshake state
+	mruSYN    int64 // most recent SYN (Wireshark's ts_mru_syn)
+	firstRTT  int64 // SYN → first ACK (Wireshark's ts_first_rtt)
+	synAck    bool
+
+	srtt, rttvar float64 // ns, RFC 6298
+	rtt          *metrics.Hist
+
+	retrans, loss uint64
+	counts        [event.NumTypes]uint32
+}
+
+// Packet analyses one decoded TCP packet.
+func (a *Analyzer) Packet(p *decode.Packet) {
+	a.Stats.Packets++
+	t := &p.TCP
+	k, fwd := flow.MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, 6)
+	e, created := a.flows.Get(k, p.TS)
+	d := 0
+	if !fwd {
+		d = 1
+	}
+	seq := Seq(t.Seq)
+	synOnly := t.Flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
+	// A SYN with a new ISN on a known port pair starts a new conversation
+	// (Wireshark: "TCP port numbers reused"). The direction's base is known
+	// once it sent anything or the other side acknowledged it.
+	if !created && synOnly && e.State.h[d].baseSet && seq != e.State.h[d].baseSeq {
+		e = a.flows.Replace(e, p.TS)
+		created = true
+	}
+	c := &e.State
+	if created {
+		a.Stats.Connections++
+		c.init(p, d)
+	}
+	a.analyse(e, c, p, d)
+}
+
+func (c *conn) init(p *decode.Packet, d int) {
+	c.addr[d], c.port[d] = p.Src, p.SrcPort
+	c.addr[1-d], c.port[1-d] = p.Dst, p.DstPort
+	c.initiator = d
+	if p.TCP.Flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN|decode.FlagACK {
+		c.initiator = 1 - d
+	}
+	for i := range c.h {
+		c.h[i].winScale = -1
+		c.h[i].window = 0xffffffff
+	}
+}
+
+func (a *Analyzer) analyse(e *flow.Entry[conn], c *conn, p *decode.Packet, d int) {
+	t := &p.TCP
+	f, r := &c.h[d], &c.h[1-d]
+	seq, ack := Seq(t.Seq), Seq(t.Ack)
+	seglen := p.PayloadLen
+	flags := t.Flags
+	hasACK := flags&decode.FlagACK != 0
+	now := p.TS
+
+	f.packets++
+	f.bytes += uint64(p.OrigLen)
+	f.payload += uint64(seglen)
+
+	synOnly := flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
+	synAck := flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN|decode.FlagACK
+	// Relative sequence bases (Wireshark shows the first non-SYN as 1).
+	switch {
+	case !f.baseSet:
+		f.baseSet = true
+		f.baseSeq = seq
+		if flags&decode.FlagSYN == 0 {
+			f.baseSeq = seq - 1
+		}
+	case synOnly && seq == f.baseSeq:
+		// A retransmitted SYN: Wireshark rewinds nextseq so that the
+		// checks below see it as a retransmission.
+		f.nextSeq = f.maxToAck
+	case synAck && seq != f.baseSeq:
+		f.baseSeq = seq
+	}
+	if !r.baseSet && hasACK {
+		r.baseSet = true
+		r.baseSeq = ack - 1
+	}
+	f.sent = true
+
+	fl := a.classify(c, f, r, seq, ack, seglen, flags, uint32(t.Window), p.Frame, now)
+
+	// Remember what this segment tells about the flow (Wireshark steps M–P).
+	nextSeq := seq.Add(seglen)
+	if (seglen > 0 || flags&(decode.FlagSYN|decode.FlagFIN) != 0) && flags&(decode.FlagSYN|decode.FlagFIN) != 0 {
+		nextSeq++
+	}
+	advanced := false
+	if (nextSeq.GT(f.nextSeq) || f.nextSeq == 0) && fl&FZeroWindowProbe == 0 {
+		advanced = true
+		f.nextSeq, f.nextSeqTime = nextSeq, now
+	}
+	if (seq == f.maxToAck || f.maxToAck == 0) && fl&FZeroWindowProbe == 0 {
+		f.maxToAck = f.nextSeq
+	}
+	f.window = uint32(t.Window)
+	f.lastAck = ack
+	f.lastAckTime = now
+	f.lastFlags = fl
+
+	// Options are applied after the analysis, as Wireshark does.
+	a.handshake(c, p, d)
+
+	a.trackSegments(c, f, r, seq, nextSeq, fl, advanced, seglen > 0 || flags&(decode.FlagSYN|decode.FlagFIN) != 0, now)
+	if hasACK {
+		a.ackSegments(c, r, f, ack, now)
+	}
+	a.count(fl)
+	a.emitFlags(e, c, p, d, fl)
+	a.inferLoss(e, c, p, d, fl)
+	a.teardown(e, c, p, d)
+}
+
+func (a *Analyzer) count(fl Flags) {
+	for i := 0; fl != 0; i++ {
+		if fl&1 != 0 {
+			a.Stats.Flags[i]++
+		}
+		fl >>= 1
+	}
+}
+
+// classify decides the Wireshark analysis flags of one segment, in the order
+// and with the conditions of tcp_analyze_sequence_number (Wireshark 4.0,
+// steps A–L of docs/wireshark-tcp.md). It updates the dup-ACK counters.
+func (a *Analyzer) classify(c *conn, f, r *half, seq, ack Seq, seglen int, flags uint8, win uint32, frame uint64, now int64) Flags {
+	var fl Flags
+	sfr := flags&(decode.FlagSYN|decode.FlagFIN|decode.FlagRST) != 0
+	if seglen == 1 && seq == f.nextSeq && r.window == 0 {
+		fl |= FZeroWindowProbe
+	} else {
+		if win == 0 && !sfr {
+			fl |= FZeroWindow
+		}
+		if f.nextSeq != 0 && seq.GT(f.nextSeq) && flags&decode.FlagRST == 0 {
+			fl |= FLostSegment
+		}
+		if seglen <= 1 && seq == f.nextSeq-1 && !sfr {
+			fl |= FKeepAlive
+		}
+		same := seglen == 0 && seq == f.nextSeq && ack == f.lastAck && !sfr
+		if same && win != 0 && win != f.window {
+			fl |= FWindowUpdate
+		}
+		if seglen > 0 && r.winScale != -1 && !sfr {
+			shift := uint(0)
+			if !r.isFirstAck && r.winScale >= 0 {
+				shift = uint(r.winScale)
+			}
+			if seq.Add(seglen) == r.lastAck+Seq(r.window<<shift) {
+				fl |= FWindowFull
+			}
+		}
+		switch {
+		case same && win != 0 && win == f.window && r.lastFlags&FKeepAlive != 0:
+			fl |= FKeepAliveAck
+		case same && win == 0 && win == f.window && r.lastFlags&FZeroWindowProbe != 0:
+			fl |= FZeroWindowProbeAck
+		case same && win != 0 && win == f.window:
+			if f.dupAcks == 0xffffffff {
+				f.dupAcks = 1
+			} else {
+				f.dupAcks++
+			}
+			fl |= FDupAck
+		}
+	}
+	if ack != f.lastAck {
+		f.lastNonDupAck = frame
+		f.dupAcks = 0
+	}
+	if r.maxToAck != 0 && ack.GT(r.maxToAck) && flags&decode.FlagACK != 0 {
+		if r.maxToAck.LT(r.nextSeq) {
+			r.maxToAck = r.nextSeq
+			fl |= FAckLostSegment
+		} else {
+			if r.dupAcks == 0 {
+				fl |= FAckLostSegment
+			}
+			r.dupAcks = 0xffffffff
+		}
+	}
+	if (seglen > 0 || flags&(decode.FlagSYN|decode.FlagFIN) != 0) && fl&FKeepAlive == 0 {
+		notAdvanced := f.nextSeq != 0 && seq.LT(f.nextSeq)
+		if seglen > 1 && f.nextSeq-1 == seq {
+			notAdvanced = false
+		}
+		end := seq.Add(seglen)
+		if flags&(decode.FlagSYN|decode.FlagFIN) != 0 {
+			end++
+		}
+		// Time differences are compared unsigned, as Wireshark does: a
+		// timestamp going backwards never counts as "within".
+		thr := uint64(oooDefault)
+		if c.firstRTT != 0 {
+			thr = uint64(c.firstRTT)
+		}
+		switch {
+		case seglen > 0 && r.lastAck != 0 && seq.Add(seglen).LE(r.lastAck):
+			fl |= FSpuriousRetransmission | FRetransmission
+		case notAdvanced && r.dupAcks >= 2 && r.lastAck == seq && uint64(now-r.lastAckTime) < uint64(fastRetransWindow):
+			fl |= FFastRetransmission | FRetransmission
+		case notAdvanced && uint64(now-f.nextSeqTime) < thr && f.nextSeq != end:
+			fl |= FOutOfOrder
+		case notAdvanced:
+			fl |= FRetransmission
+		}
+	}
+	return fl
+}
+
+// handshake applies what SYNs and options say, after the analysis of the
+// packet as Wireshark does: window scaling, MSS, the initial RTT, SYN retries.
+func (a *Analyzer) handshake(c *conn, p *decode.Packet, d int) {
+	t := &p.TCP
+	f, r := &c.h[d], &c.h[1-d]
+	syn := t.Flags&decode.FlagSYN != 0
+	hasACK := t.Flags&decode.FlagACK != 0
+	if t.WScale >= 0 {
+		f.winScale = t.WScale
+	}
+	if syn {
+		f.isFirstAck = true
+		// Wireshark's verify_tcp_window_scaling: a SYN without the
+		// option means neither side scales; a SYN/ACK with it after a
+		// SYN without it means the same.
+		if f.winScale == -1 {
+			f.winScale, r.winScale = -2, -2
+		} else if hasACK && r.winScale == -2 {
+			f.winScale = -2
+		}
+		if t.MSS != 0 {
+			f.mss = t.MSS
+		}
+	} else if hasACK {
+		f.isFirstAck = false
+		if c.mruSYN != 0 && c.firstRTT == 0 {
+			c.firstRTT = p.TS - c.mruSYN
+			if c.firstRTT > 0 {
+				a.Stats.HandshakeMs.Add(c.firstRTT)
+			}
+		}
+	}
+	if !syn {
+		return
+	}
+	if hasACK {
+		c.synAck = true
+		return
+	}
+	c.mruSYN = p.TS
+	if c.firstSYN == 0 {
+		c.firstSYN = p.TS
+	}
+	seq := Seq(t.Seq)
+	if f.synSeen && seq == f.isn && !c.synAck {
+		f.synRetries++
+		a.emit(c, p, d, event.HandshakeAnomaly, event.Warn, func(x *event.Extra) {
+			x.Reason = "syn_retry"
+			x.Retry = f.synRetries
+		})
+	}
+	f.synSeen, f.isn = true, seq
+}
+
+// trackSegments keeps the sent, not yet acknowledged segments of f for RTT
+// measurement and marks retransmitted ones (Karn's rule).
+func (a *Analyzer) trackSegments(c *conn, f, r *half, seq, nextSeq Seq, fl Flags, advanced, occupies bool, now int64) {
+	if !occupies {
+		return
+	}
+	if fl&(FRetransmission|FOutOfOrder) != 0 || !advanced {
+		for i := 0; i < f.rLen; i++ {
+			s := &f.ring[(f.rHead+i)%ringSize]
+			if s.end.GT(seq) {
+				s.retrans = true
+			}
+		}
+		return
+	}
+	if f.rLen == ringSize {
+		f.rHead = (f.rHead + 1) % ringSize
+		f.rLen--
+	}
+	f.ring[(f.rHead+f.rLen)%ringSize] = seg{end: nextSeq, ts: now}
+	f.rLen++
+	if f.waitSince == 0 {
+		f.waitSince = now
+	}
+}
+
+// ackSegments removes the segments of s that ack covers and takes an RTT
+// sample from the newest of them unless it was retransmitted.
+func (a *Analyzer) ackSegments(c *conn, s, acker *half, ack Seq, now int64) {
+	var newest *seg
+	for s.rLen > 0 {
+		sg := &s.ring[s.rHead]
+		if sg.end.GT(ack) {
+			break
+		}
+		newest = sg
+		s.rHead = (s.rHead + 1) % ringSize
+		s.rLen--
+	}
+	if newest != nil {
+		s.waitSince = now
+		s.stallPending = false
+		if !newest.retrans {
+			c.addRTT(now - newest.ts)
+			a.Stats.RTT.Add(now - newest.ts)
+		}
+	}
+	if s.rLen == 0 {
+		s.waitSince = 0
+	}
+}
+
+func (c *conn) addRTT(ns int64) {
+	if ns < 0 {
+		return
+	}
+	if c.rtt == nil {
+		c.rtt = new(metrics.Hist)
+	}
+	c.rtt.Add(ns)
+	// RFC 6298 §2.2 and §2.3 with alpha 1/8, beta 1/4.
+	v := float64(ns)
+	if c.rtt.N == 1 {
+		c.srtt, c.rttvar = v, v/2
+		return
+	}
+	diff := c.srtt - v
+	if diff < 0 {
+		diff = -diff
+	}
+	c.rttvar = 0.75*c.rttvar + 0.25*diff
+	c.srtt = 0.875*c.srtt + 0.125*v
+}
+
+// emitFlags turns analysis flags into events.
+func (a *Analyzer) emitFlags(e *flow.Entry[conn], c *conn, p *decode.Packet, d int, fl Flags) {
+	if fl == 0 {
+		return
+	}
+	switch {
+	case fl&FFastRetransmission != 0:
+		c.retrans++
+		a.emit(c, p, d, event.FastRetransmission, event.Warn, nil)
+	case fl&FSpuriousRetransmission != 0:
+		c.retrans++
+		a.emit(c, p, d, event.SpuriousRetransmission, event.Warn, nil)
+	case fl&FRetransmission != 0:
+		c.retrans++
+		a.emit(c, p, d, event.Retransmission, event.Warn, nil)
+	}
+	if fl&FOutOfOrder != 0 {
+		a.emit(c, p, d, event.OutOfOrder, event.Warn, nil)
+	}
+	if fl&FDupAck != 0 {
+		f := &c.h[d]
+		a.emit(c, p, d, event.DupAck, event.Info, func(x *event.Extra) {
+			x.DupAckCount = int(f.dupAcks)
+			x.DupAckOfFrame = f.lastNonDupAck
+		})
+	}
+	if fl&FLostSegment != 0 {
+		a.emit(c, p, d, event.LostSegment, event.Warn, nil)
+	}
+	if fl&FAckLostSegment != 0 {
+		a.emit(c, p, d, event.AckUnseen, event.Info, nil)
+	}
+	if fl&FZeroWindow != 0 {
+		a.emit(c, p, d, event.ZeroWindow, event.Warn, nil)
+	}
+	if fl&FZeroWindowProbe != 0 {
+		a.emit(c, p, d, event.ZeroWindowProbe, event.Info, nil)
+	}
+	if fl&FWindowFull != 0 {
+		a.emit(c, p, d, event.WindowFull, event.Warn, nil)
+	}
+	if fl&FKeepAlive != 0 {
+		a.emit(c, p, d, event.KeepAlive, event.Info, nil)
+	}
+}
+
+// inferLoss raises loss_infer: a third dup ACK (once per ACK value), a
+// retransmission no dup ACK asked for, and an ACK stall.
+func (a *Analyzer) inferLoss(e *flow.Entry[conn], c *conn, p *decode.Packet, d int, fl Flags) {
+	f, r := &c.h[d], &c.h[1-d]
+	if fl&FDupAck != 0 && f.dupAcks >= 3 && f.dupAcks != 0xffffffff && !(f.tripleSet && f.tripleFor == f.lastAck) {
+		f.tripleFor, f.tripleSet = f.lastAck, true
+		c.loss++
+		a.emit(c, p, d, event.LossInfer, event.Warn, func(x *event.Extra) {
+			x.Reason = "triple_dup_ack"
+			x.DupAckCount = int(f.dupAcks)
+			x.DupAckOfFrame = f.lastNonDupAck
+		})
+	}
+	if fl&FRetransmission != 0 && fl&(FFastRetransmission|FSpuriousRetransmission) == 0 && (r.dupAcks == 0 || r.dupAcks == 0xffffffff) &&
+		p.TCP.Flags&decode.FlagSYN == 0 {
+		c.loss++
+		a.emit(c, p, d, event.LossInfer, event.Warn, func(x *event.Extra) {
+			x.Reason = "retransmission_without_dup_acks"
+		})
+	}
+	// ACK stall: data of either direction outstanding with no ACK
+	// progress for longer than the threshold. Raised once per stall, on
+	// the first packet that shows it.
+	thr := float64(a.cfg.StallMin)
+	if v := a.cfg.StallRTTFactor * c.srtt; v > thr {
+		thr = v
+	}
+	for i := range c.h {
+		s := &c.h[i]
+		if s.rLen == 0 || s.waitSince == 0 || s.stallPending {
+			continue
+		}
+		if stall := float64(p.TS - s.waitSince); stall > thr {
+			s.stallPending = true
+			c.loss++
+			a.emit(c, p, d, event.LossInfer, event.Critical, func(x *event.Extra) {
+				x.Reason = "ack_stall"
+				x.StallMs = stall / 1e6
+				x.ThresholdMs = thr / 1e6
+			})
+		}
+	}
+}
+
+// teardown raises teardown_anomaly for RST storms: RSTStormCount RSTs within
+// RSTStormWindow, once per storm.
+func (a *Analyzer) teardown(e *flow.Entry[conn], c *conn, p *decode.Packet, d int) {
+	flags := p.TCP.Flags
+	if flags&decode.FlagFIN != 0 {
+		c.h[d].finSeen = true
+	}
+	if flags&decode.FlagRST == 0 {
+		return
+	}
+	c.h[d].rstSeen = true
+	if len(a.rsts) == 0 {
+		return
+	}
+	oldest := a.rsts[a.rstNext]
+	a.rsts[a.rstNext] = p.TS
+	a.rstNext = (a.rstNext + 1) % len(a.rsts)
+	inWindow := oldest != 0 && p.TS-oldest <= int64(a.cfg.RSTStormWindow)
+	if !inWindow {
+		a.rstStorm = false
+		return
+	}
+	if a.rstStorm {
+		return
+	}
+	a.rstStorm = true
+	a.emit(c, p, d, event.TeardownAnomaly, event.Critical, func(x *event.Extra) {
+		x.Reason = "rst_storm"
+		x.Count = len(a.rsts)
+		x.ThresholdMs = float64(a.cfg.RSTStormWindow) / 1e6
+	})
+}
+
+// emit fills the analyzer's event with the packet's fields and hands it to
+// the sink. fill, if not nil, sets the type-specific extra figures.
+func (a *Analyzer) emit(c *conn, p *decode.Packet, d int, typ event.Type, sev event.Severity, fill func(*event.Extra)) {
+	if int(typ) < len(c.counts) {
+		c.counts[typ]++
+	}
+	if a.sink == nil {
+		return
+	}
+	f, r := &c.h[d], &c.h[1-d]
+	ev := &a.ev
+	*ev = event.Event{
+		TS: p.TS, Frame: p.Frame, Type: typ, Severity: sev, Proto: event.TCP,
+		Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort,
+		Seq: p.TCP.Seq - uint32(f.baseSeq), Len: p.PayloadLen,
+	}
+	if p.TCP.Flags&decode.FlagACK != 0 && r.baseSet {
+		ev.Ack = p.TCP.Ack - uint32(r.baseSeq)
+	}
+	x := &ev.Extra
+	x.HasAbs, x.AbsSeq, x.AbsAck = true, p.TCP.Seq, p.TCP.Ack
+	if c.rtt != nil {
+		x.HasRTT, x.SRTTms, x.RTTVARms = true, c.srtt/1e6, c.rttvar/1e6
+	}
+	if r.lastAck != 0 && f.nextSeq != 0 {
+		x.HasBIF, x.BytesInFlight = true, int64(f.nextSeq.Diff(r.lastAck))
+		if x.BytesInFlight < 0 {
+			x.BytesInFlight = 0
+		}
+	}
+	x.HasWindow = true
+	x.Window = int64(p.TCP.Window)
+	if f.winScale >= 0 && p.TCP.Flags&decode.FlagSYN == 0 {
+		x.Window <<= uint(f.winScale)
+	}
+	for i := 0; i < int(p.TCP.NSACK); i++ {
+		x.SACK[i] = [2]uint32{p.TCP.SACK[i].Left - uint32(r.baseSeq), p.TCP.SACK[i].Right - uint32(r.baseSeq)}
+	}
+	x.NSACK = p.TCP.NSACK
+	if fill != nil {
+		fill(x)
+	}
+	a.sink.Event(ev)
+}
+
+// Name returns Wireshark's name for a single flag bit (tcp.analysis.NAME).
+func (f Flags) Name() string {
+	switch f {
+	case FRetransmission:
+		return "retransmission"
+	case FFastRetransmission:
+		return "fast_retransmission"
+	case FSpuriousRetransmission:
+		return "spurious_retransmission"
+	case FOutOfOrder:
+		return "out_of_order"
+	case FDupAck:
+		return "duplicate_ack"
+	case FLostSegment:
+		return "lost_segment"
+	case FAckLostSegment:
+		return "ack_lost_segment"
+	case FZeroWindow:
+		return "zero_window"
+	case FZeroWindowProbe:
+		return "zero_window_probe"
+	case FZeroWindowProbeAck:
+		return "zero_window_probe_ack"
+	case FWindowFull:
+		return "window_full"
+	case FKeepAlive:
+		return "keep_alive"
+	case FKeepAliveAck:
+		return "keep_alive_ack"
+	case FWindowUpdate:
+		return "window_update"
+	}
+	return "unknown"
+}

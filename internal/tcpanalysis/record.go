@@ -1,0 +1,86 @@
+package tcpanalysis
+
+import (
+	"github.com/tcpviz/tcpviz/internal/event"
+	"github.com/tcpviz/tcpviz/internal/flow"
+)
+
+// state names the connection's TCP state at the end of the capture as far as
+// the capture shows it.
+func (c *conn) state() string {
+	a, b := &c.h[0], &c.h[1]
+	switch {
+	case a.rstSeen || b.rstSeen:
+		return "reset"
+	case a.finSeen && b.finSeen:
+		return "closed"
+	case a.finSeen || b.finSeen:
+		return "closing"
+	case c.firstSYN != 0 && !c.synAck:
+		return "syn_sent"
+	case c.firstSYN != 0 && c.firstRTT == 0:
+		return "syn_received"
+	case c.firstSYN != 0:
+		return "established"
+	}
+	return "midstream"
+}
+
+func endName(why flow.EndReason) string {
+	switch why {
+	case flow.EndIdle:
+		return "idle"
+	case flow.EndCapacity:
+		return "capacity"
+	case flow.EndReplaced:
+		return "port_reuse"
+	}
+	return "capture_end"
+}
+
+func (a *Analyzer) endFlow(e *flow.Entry[conn], why flow.EndReason) {
+	if a.onFlow == nil {
+		return
+	}
+	c := &e.State
+	i, j := c.initiator, 1-c.initiator
+	r := &a.rec
+	*r = event.FlowRecord{
+		Proto:  "tcp",
+		Stream: e.Stream,
+		SrcIP:  c.addr[i].String(), SrcPort: c.port[i],
+		DstIP: c.addr[j].String(), DstPort: c.port[j],
+		FirstTS: float64(e.First) / 1e9, LastTS: float64(e.Last) / 1e9,
+		DurationS:  float64(e.Last-e.First) / 1e9,
+		FwdPackets: c.h[i].packets, RevPackets: c.h[j].packets,
+		FwdBytes: c.h[i].bytes, RevBytes: c.h[j].bytes,
+		FwdPayload: c.h[i].payload, RevPayload: c.h[j].payload,
+		End:             endName(why),
+		State:           c.state(),
+		Retransmissions: c.retrans,
+		LossEvents:      c.loss,
+		WindowScale:     [2]int8{c.h[i].winScale, c.h[j].winScale},
+		Events:          make(map[string]uint64),
+	}
+	r.MSS = c.h[i].mss
+	if c.rtt != nil && c.rtt.N > 0 {
+		r.RTTms = &event.RTTStats{
+			Samples: int(c.rtt.N),
+			Min:     float64(c.rtt.Min) / 1e6,
+			Mean:    c.rtt.Mean() / 1e6,
+			P50:     c.rtt.Quantile(0.5) / 1e6,
+			P95:     c.rtt.Quantile(0.95) / 1e6,
+			Max:     float64(c.rtt.Max) / 1e6,
+		}
+	}
+	if c.firstRTT > 0 {
+		ms := float64(c.firstRTT) / 1e6
+		r.HandshakeRTTms = &ms
+	}
+	for t, n := range c.counts {
+		if n > 0 {
+			r.Events[event.Type(t).String()] = uint64(n)
+		}
+	}
+	a.onFlow(r)
+}
