@@ -55,7 +55,7 @@ type Decoder struct {
 
 	// One parser per first layer; all share the layer values above.
 	pEth, pSLL, pSLL2, pLoop, pIP4, pIP6, pNFLOG *gopacket.DecodingLayerParser
-	decoded                              []gopacket.LayerType
+	decoded                                      []gopacket.LayerType
 
 	// Stats counts frames that did not decode fully, by reason.
 	Stats Stats

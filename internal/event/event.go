@@ -157,8 +157,8 @@ type Extra struct {
 	DupAckCount   int
 	DupAckOfFrame uint64
 
-	HasRTT  bool
-	SRTTms  float64
+	HasRTT   bool
+	SRTTms   float64
 	RTTVARms float64
 
 	HasBIF        bool
