@@ -3,6 +3,7 @@ module github.com/tcpviz/tcpviz
 go 1.26.8
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/google/gopacket v1.1.19
 	github.com/spf13/cobra v1.10.2
 )

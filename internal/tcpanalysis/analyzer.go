@@ -232,6 +232,10 @@ func (a *Analyzer) analyse(e *flow.Entry[conn], c *conn, p *decode.Packet, d int
 	f.bytes += uint64(p.OrigLen)
 	f.payload += uint64(seglen)
 
+	// An ACK stall shows on the first packet after it, before that
+	// packet's ACK (which may end it) is applied.
+	a.checkStall(c, p, d)
+
 	synOnly := flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
 	synAck := flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN|decode.FlagACK
 	// Relative sequence bases (Wireshark shows the first non-SYN as 1).
@@ -275,15 +279,14 @@ func (a *Analyzer) analyse(e *flow.Entry[conn], c *conn, p *decode.Packet, d int
 	f.lastAckTime = now
 	f.lastFlags = fl
 
-	// Options are applied after the analysis, as Wireshark does.
-	a.handshake(c, p, d)
-
 	a.trackSegments(c, f, r, seq, nextSeq, fl, advanced, seglen > 0 || flags&(decode.FlagSYN|decode.FlagFIN) != 0, now)
 	if hasACK {
 		a.ackSegments(c, r, f, ack, now)
 	}
 	a.count(fl)
 	a.emitFlags(e, c, p, d, fl)
+	// Options are applied after the analysis, as Wireshark does.
+	a.handshake(c, p, d)
 	a.inferLoss(e, c, p, d, fl)
 	a.teardown(e, c, p, d)
 }
@@ -580,9 +583,16 @@ func (a *Analyzer) inferLoss(e *flow.Entry[conn], c *conn, p *decode.Packet, d i
 			x.Reason = "retransmission_without_dup_acks"
 		})
 	}
-	// ACK stall: data of either direction outstanding with no ACK
-	// progress for longer than the threshold. Raised once per stall, on
-	// the first packet that shows it.
+}
+
+// checkStall raises loss_infer/ack_stall when data of either direction has
+// been outstanding with no ACK progress for longer than max(StallMin,
+// StallRTTFactor × SRTT): once per stall. A SYN nobody answered is a
+// handshake anomaly, not a stall.
+func (a *Analyzer) checkStall(c *conn, p *decode.Packet, d int) {
+	if c.firstSYN != 0 && !c.synAck {
+		return
+	}
 	thr := float64(a.cfg.StallMin)
 	if v := a.cfg.StallRTTFactor * c.srtt; v > thr {
 		thr = v
@@ -618,9 +628,11 @@ func (a *Analyzer) teardown(e *flow.Entry[conn], c *conn, p *decode.Packet, d in
 	if len(a.rsts) == 0 {
 		return
 	}
-	oldest := a.rsts[a.rstNext]
+	// The ring holds the last RSTStormCount RST times; after writing this
+	// one, the next slot is the oldest of them.
 	a.rsts[a.rstNext] = p.TS
 	a.rstNext = (a.rstNext + 1) % len(a.rsts)
+	oldest := a.rsts[a.rstNext]
 	inWindow := oldest != 0 && p.TS-oldest <= int64(a.cfg.RSTStormWindow)
 	if !inWindow {
 		a.rstStorm = false
