@@ -58,7 +58,7 @@ func AppendJSON(b []byte, e *Event) []byte {
 	b = append(b, `,"ts":"`...)
 	b = time.Unix(0, e.TS).UTC().AppendFormat(b, tsLayout)
 	b = append(b, `","ts_epoch":`...)
-	b = appendFloat(b, float64(e.TS)/1e9, 9)
+	b = appendEpoch(b, e.TS)
 	b = append(b, `,"frame":`...)
 	b = strconv.AppendUint(b, e.Frame, 10)
 	b = append(b, `,"type":"`...)
@@ -187,6 +187,22 @@ func appendExtra(b []byte, x *Extra) []byte {
 	if x.HasJitter {
 		b = key(b, "jitter_ms")
 		b = appendFloat(b, x.JitterMs, 3)
+	}
+	return b
+}
+
+// appendEpoch writes ns as exact decimal seconds with nine fraction
+// digits; going through float64 would invent digits below the microsecond.
+func appendEpoch(b []byte, ns int64) []byte {
+	if ns < 0 {
+		b = append(b, '-')
+		ns = -ns
+	}
+	b = strconv.AppendInt(b, ns/1e9, 10)
+	b = append(b, '.')
+	frac := ns % 1e9
+	for div := int64(1e8); div > 0; div /= 10 {
+		b = append(b, byte('0'+frac/div%10))
 	}
 	return b
 }

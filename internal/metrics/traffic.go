@@ -73,6 +73,12 @@ type Traffic struct {
 	Series   []Bucket
 	IPs      map[netip.Addr]struct{}
 	MACs     map[[6]byte]struct{}
+
+	// Direct-mapped caches of addresses already in IPs and MACs: most
+	// packets repeat recent addresses, and a slot compare is far cheaper
+	// than a map lookup.
+	ipSeen  [64]netip.Addr
+	macSeen [64][6]byte
 }
 
 // NewTraffic returns a Traffic with throughput buckets of intervalNs.
@@ -126,12 +132,23 @@ func (t *Traffic) Add(p *decode.Packet) {
 }
 
 func (t *Traffic) noteIP(a netip.Addr) {
+	b := a.As16()
+	slot := (b[15] ^ b[14]*7 ^ b[13]*31) & 63
+	if t.ipSeen[slot] == a {
+		return
+	}
+	t.ipSeen[slot] = a
 	if _, ok := t.IPs[a]; !ok {
 		t.IPs[a] = struct{}{}
 	}
 }
 
 func (t *Traffic) noteMAC(m [6]byte) {
+	slot := (m[5] ^ m[4]*7 ^ m[3]*31) & 63
+	if t.macSeen[slot] == m && m != ([6]byte{}) {
+		return
+	}
+	t.macSeen[slot] = m
 	if _, ok := t.MACs[m]; !ok {
 		t.MACs[m] = struct{}{}
 	}
