@@ -96,8 +96,12 @@ func (h *Hist) Quantile(q float64) float64 {
 		return 0
 	}
 	rank := uint64(math.Ceil(q * float64(h.N)))
-	if rank < 1 {
-		rank = 1
+	// The extremes are known exactly.
+	if rank <= 1 {
+		return float64(h.Min)
+	}
+	if rank >= h.N {
+		return float64(h.Max)
 	}
 	var seen uint64
 	for b, c := range h.Buckets {
