@@ -1,7 +1,7 @@
 # tcpviz — see README.md.
 GO      ?= go
 BIN     := bin/tcpviz
-SAMPLE  ?= samples/gen_loss_fast_retx.pcap
+SAMPLE  ?= samples/rec_tbf_bulk.pcapng
 DEMO    := artifacts/demo
 
 .PHONY: all build demo test vet samples clean

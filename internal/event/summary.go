@@ -8,10 +8,12 @@ type Summary struct {
 	EventCounts  map[string]uint64 `json:"event_counts"`
 	DecodeErrors map[string]uint64 `json:"decode_errors"`
 	Protocols    map[string]Count  `json:"protocols"`
+	Filter       string            `json:"filter,omitempty"`
 	Throughput   Throughput        `json:"throughput"`
 	Flows        FlowCounts        `json:"flows"`
 	TCP          TCPSummary        `json:"tcp"`
 	UniqueIPs    int               `json:"unique_ips"`
+	NewConns     uint64            `json:"new_connections"`
 	UniqueMACs   int               `json:"unique_macs"`
 	Warnings     []string          `json:"warnings,omitempty"`
 }
@@ -38,8 +40,9 @@ type CaptureInfo struct {
 
 // Count is packets and bytes.
 type Count struct {
-	Packets uint64 `json:"packets"`
-	Bytes   uint64 `json:"bytes"`
+	Packets uint64  `json:"packets"`
+	Bytes   uint64  `json:"bytes"`
+	AvgSize float64 `json:"avg_size"`
 }
 
 // Throughput is a time series of equal intervals.
@@ -47,6 +50,18 @@ type Throughput struct {
 	IntervalS float64   `json:"interval_s"`
 	Start     []float64 `json:"start"` // epoch seconds of each interval
 	Packets   []uint64  `json:"packets"`
+	Bits      []float64 `json:"bits_per_s"`
+	// Directions names the two directions of Series: "out"/"in" relative
+	// to --local-net, else "fwd"/"rev" relative to each flow's initiator.
+	Directions [2]string     `json:"directions"`
+	Series     []ProtoSeries `json:"series"`
+	NewConns   []float64     `json:"new_connections_per_s"`
+}
+
+// ProtoSeries is the throughput of one protocol in one direction.
+type ProtoSeries struct {
+	Protocol  string    `json:"protocol"`
+	Direction string    `json:"direction"`
 	Bits      []float64 `json:"bits_per_s"`
 }
 

@@ -21,6 +21,11 @@ const (
 	PICMPv6
 	PTCP
 	PUDP
+	PRTP
+	PRTCP
+	PDNS
+	PTLS
+	PQUIC
 	POther
 	NumProtos
 )
@@ -43,6 +48,16 @@ func (p Proto) String() string {
 		return "tcp"
 	case PUDP:
 		return "udp"
+	case PRTP:
+		return "rtp"
+	case PRTCP:
+		return "rtcp"
+	case PDNS:
+		return "dns"
+	case PTLS:
+		return "tls"
+	case PQUIC:
+		return "quic"
 	}
 	return "other"
 }
@@ -53,11 +68,21 @@ type Counter struct {
 	Bytes   uint64 `json:"bytes"`
 }
 
+// Direction of a packet for throughput: relative to the local networks when
+// they are known (out: from a local address), else relative to the flow
+// (fwd: from the connection's initiator or client).
+const (
+	DirOut = 0 // or fwd
+	DirIn  = 1 // or rev
+)
+
 // Bucket is one interval of the throughput series.
 type Bucket struct {
-	Start   int64 // ns
-	Packets uint64
-	Bytes   uint64
+	Start    int64 // ns
+	Packets  uint64
+	Bytes    uint64
+	ByProto  [NumProtos][2]uint64 // bytes by most specific protocol and direction
+	NewConns uint32
 }
 
 // Traffic accumulates totals, the protocol mix, a throughput series and the
@@ -71,6 +96,7 @@ type Traffic struct {
 	Last     int64
 	Mix      [NumProtos]Counter
 	Series   []Bucket
+	NewConns uint64
 	IPs      map[netip.Addr]struct{}
 	MACs     map[[6]byte]struct{}
 
@@ -86,8 +112,9 @@ func NewTraffic(intervalNs int64) *Traffic {
 	return &Traffic{Interval: intervalNs, IPs: make(map[netip.Addr]struct{}), MACs: make(map[[6]byte]struct{})}
 }
 
-// Add counts one packet.
-func (t *Traffic) Add(p *decode.Packet) {
+// Add counts one packet. app is its application protocol (NumProtos for
+// none), dir its direction, newConn whether it opened a connection.
+func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
 	n := uint64(p.OrigLen)
 	if t.Packets == 0 || p.TS < t.First {
 		t.First = p.TS
@@ -104,13 +131,17 @@ func (t *Traffic) Add(p *decode.Packet) {
 		t.noteMAC(p.SrcMAC)
 		t.noteMAC(p.DstMAC)
 	}
+	specific := POther
 	switch p.Net {
 	case decode.NetIPv4:
 		add(PIPv4)
+		specific = PIPv4
 	case decode.NetIPv6:
 		add(PIPv6)
+		specific = PIPv6
 	case decode.NetARP:
 		add(PARP)
+		specific = PARP
 	default:
 		add(POther)
 	}
@@ -121,14 +152,32 @@ func (t *Traffic) Add(p *decode.Packet) {
 	switch p.Transport {
 	case decode.TransTCP:
 		add(PTCP)
+		specific = PTCP
 	case decode.TransUDP:
 		add(PUDP)
+		specific = PUDP
 	case decode.TransICMP:
 		add(PICMP)
+		specific = PICMP
 	case decode.TransICMPv6:
 		add(PICMPv6)
+		specific = PICMPv6
 	}
-	t.addSeries(p.TS, n)
+	if app < NumProtos {
+		add(app)
+		specific = app
+	}
+	if newConn {
+		t.NewConns++
+	}
+	if b := t.bucket(p.TS); b != nil {
+		b.Packets++
+		b.Bytes += n
+		b.ByProto[specific][dir&1] += n
+		if newConn {
+			b.NewConns++
+		}
+	}
 }
 
 func (t *Traffic) noteIP(a netip.Addr) {
@@ -158,9 +207,12 @@ func (t *Traffic) noteMAC(m [6]byte) {
 // (a corrupt record) must not allocate a bucket per second in between.
 const maxBuckets = 1 << 20
 
-func (t *Traffic) addSeries(ts int64, n uint64) {
+// bucket returns the series bucket of ts, growing the series as time
+// advances. Timestamps before the first bucket count in it; a jump beyond
+// maxBuckets counts in the last one.
+func (t *Traffic) bucket(ts int64) *Bucket {
 	if t.Interval <= 0 {
-		return
+		return nil
 	}
 	start := ts - ((ts%t.Interval)+t.Interval)%t.Interval
 	if len(t.Series) == 0 {
@@ -169,7 +221,6 @@ func (t *Traffic) addSeries(ts int64, n uint64) {
 	first := t.Series[0].Start
 	idx := (start - first) / t.Interval
 	if idx < 0 {
-		// Out-of-order timestamps before the first bucket count in it.
 		idx = 0
 	}
 	if idx >= maxBuckets {
@@ -178,9 +229,7 @@ func (t *Traffic) addSeries(ts int64, n uint64) {
 	for int64(len(t.Series)) <= idx {
 		t.Series = append(t.Series, Bucket{Start: first + int64(len(t.Series))*t.Interval})
 	}
-	b := &t.Series[idx]
-	b.Packets++
-	b.Bytes += n
+	return &t.Series[idx]
 }
 
 // SortedIPs returns the distinct addresses in order.

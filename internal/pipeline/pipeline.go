@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/netip"
 	"sort"
 	"time"
 
@@ -18,6 +19,11 @@ import (
 type Options struct {
 	TCP      tcpanalysis.Config
 	Interval time.Duration // throughput bucket width
+	// LocalNets, when set, make throughput directions "out" (from a local
+	// address) and "in"; otherwise they are "fwd" (from the flow's
+	// initiator or client) and "rev".
+	LocalNets []netip.Prefix
+	Filter    Filter
 }
 
 // DefaultOptions returns the documented defaults.
@@ -36,6 +42,8 @@ type Pipeline struct {
 	pkt     decode.Packet
 	frame   uint64
 	opts    Options
+	// Skipped counts frames the filter left out.
+	Skipped uint64
 }
 
 // New returns a Pipeline that hands events to sink and flow records to
@@ -63,10 +71,36 @@ func (p *Pipeline) Record(rec *capture.Record) {
 	p.frame++
 	pk := &p.pkt
 	ok := p.dec.Decode(p.frame, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
-	p.traffic.Add(pk)
-	if ok && pk.Transport == decode.TransTCP {
-		p.tcp.Packet(pk)
+	if !p.opts.Filter.Empty() && !p.opts.Filter.match(pk) {
+		p.Skipped++
+		return
 	}
+	app := metrics.App(pk)
+	fromClient, opened := true, false
+	if ok && pk.Transport == decode.TransTCP {
+		fromClient, opened = p.tcp.Packet(pk)
+	} else if pk.Transport == decode.TransUDP {
+		// Without a handshake, the client is the side with the higher
+		// (ephemeral) port.
+		fromClient = pk.SrcPort >= pk.DstPort
+	}
+	p.traffic.Add(pk, app, p.direction(pk, fromClient), opened)
+}
+
+// direction places a packet in the throughput series.
+func (p *Pipeline) direction(pk *decode.Packet, fromClient bool) int {
+	if len(p.opts.LocalNets) == 0 {
+		if fromClient {
+			return metrics.DirOut
+		}
+		return metrics.DirIn
+	}
+	for _, n := range p.opts.LocalNets {
+		if pk.Src.IsValid() && n.Contains(pk.Src) {
+			return metrics.DirOut
+		}
+	}
+	return metrics.DirIn
 }
 
 // checkEvery is how many records pass between looks at the context: often
@@ -140,19 +174,17 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 	}
 	for i, c := range t.Mix {
 		if c.Packets > 0 {
-			s.Protocols[metrics.Proto(i).String()] = event.Count{Packets: c.Packets, Bytes: c.Bytes}
+			s.Protocols[metrics.Proto(i).String()] = event.Count{Packets: c.Packets, Bytes: c.Bytes, AvgSize: float64(c.Bytes) / float64(c.Packets)}
 		}
 	}
-	iv := float64(t.Interval) / 1e9
-	s.Throughput = event.Throughput{IntervalS: iv, Start: []float64{}, Packets: []uint64{}, Bits: []float64{}}
-	for _, b := range t.Series {
-		s.Throughput.Start = append(s.Throughput.Start, float64(b.Start)/1e9)
-		s.Throughput.Packets = append(s.Throughput.Packets, b.Packets)
-		s.Throughput.Bits = append(s.Throughput.Bits, float64(b.Bytes)*8/iv)
+	if !p.opts.Filter.Empty() {
+		s.Filter = p.opts.Filter.String()
 	}
+	s.Throughput = p.throughput()
 	idle, capacity := p.tcp.Evicted()
 	s.Flows = event.FlowCounts{TCP: p.tcp.Stats.Connections, EvictedIdle: idle, EvictedLimit: capacity}
 	s.UniqueIPs, s.UniqueMACs = len(t.IPs), len(t.MACs)
+	s.NewConns = t.NewConns
 	ts := &p.tcp.Stats
 	s.TCP = event.TCPSummary{Packets: ts.Packets, AnalysisFlags: map[string]uint64{}}
 	for i, n := range ts.Flags {
@@ -173,6 +205,42 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 		}
 	}
 	return s
+}
+
+// throughput turns the traffic series into summary.json's time series.
+func (p *Pipeline) throughput() event.Throughput {
+	t := p.traffic
+	iv := float64(t.Interval) / 1e9
+	th := event.Throughput{IntervalS: iv, Start: []float64{}, Packets: []uint64{}, Bits: []float64{},
+		Directions: [2]string{"fwd", "rev"}, Series: []event.ProtoSeries{}, NewConns: []float64{}}
+	if len(p.opts.LocalNets) > 0 {
+		th.Directions = [2]string{"out", "in"}
+	}
+	var used [metrics.NumProtos][2]bool
+	for _, b := range t.Series {
+		th.Start = append(th.Start, float64(b.Start)/1e9)
+		th.Packets = append(th.Packets, b.Packets)
+		th.Bits = append(th.Bits, float64(b.Bytes)*8/iv)
+		th.NewConns = append(th.NewConns, float64(b.NewConns)/iv)
+		for pr := range b.ByProto {
+			for d, n := range b.ByProto[pr] {
+				used[pr][d] = used[pr][d] || n > 0
+			}
+		}
+	}
+	for pr := range used {
+		for d := range used[pr] {
+			if !used[pr][d] {
+				continue
+			}
+			ps := event.ProtoSeries{Protocol: metrics.Proto(pr).String(), Direction: th.Directions[d], Bits: make([]float64, len(t.Series))}
+			for i := range t.Series {
+				ps.Bits[i] = float64(t.Series[i].ByProto[pr][d]) * 8 / iv
+			}
+			th.Series = append(th.Series, ps)
+		}
+	}
+	return th
 }
 
 func formatTS(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }

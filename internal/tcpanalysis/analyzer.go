@@ -179,8 +179,9 @@ type conn struct {
 	counts        [event.NumTypes]uint32
 }
 
-// Packet analyses one decoded TCP packet.
-func (a *Analyzer) Packet(p *decode.Packet) {
+// Packet analyses one decoded TCP packet. It reports whether the packet
+// came from the connection's initiator and whether it started a new stream.
+func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool) {
 	a.Stats.Packets++
 	t := &p.TCP
 	k, fwd := flow.MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, 6)
@@ -204,6 +205,7 @@ func (a *Analyzer) Packet(p *decode.Packet) {
 		c.init(p, d)
 	}
 	a.analyse(e, c, p, d)
+	return c.initiator == d, created
 }
 
 func (c *conn) init(p *decode.Packet, d int) {
