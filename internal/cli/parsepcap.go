@@ -22,10 +22,7 @@ import (
 	"github.com/tcpviz/tcpviz/internal/session"
 )
 
-// ExitInterrupted is returned when Ctrl-C or SIGTERM ended a run early; what
-// was read before was analysed and written.
-const ExitInterrupted = 130
-
+// parseOptions holds parse-pcap's flag values and dependencies.
 type parseOptions struct {
 	IO
 	In          string
@@ -34,10 +31,15 @@ type parseOptions struct {
 	Interval    time.Duration
 	IdleTimeout time.Duration
 	MaxFlows    int
-	Now         func() time.Time
+	Now         func() time.Time // names new session directories
 }
 
-func newParsePcapCmd(io IO) *cobra.Command {
+// newParsePcapCmd builds parse-pcap. runF does the work; nil means
+// runParsePcap (tests pass their own to see the parsed options).
+func newParsePcapCmd(io IO, runF func(context.Context, *parseOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = runParsePcap
+	}
 	opts := &parseOptions{IO: io, Now: time.Now}
 	def := pipeline.DefaultOptions()
 	cmd := &cobra.Command{
@@ -47,9 +49,9 @@ func newParsePcapCmd(io IO) *cobra.Command {
 analyses every TCP connection like Wireshark's TCP expert analysis and writes
 events.jsonl, flows.jsonl, summary.json and benchmark.log into a session
 directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path written.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runParsePcap(cmd.Context(), opts)
+			return failure(runF(cmd.Context(), opts))
 		},
 	}
 	f := cmd.Flags()
@@ -80,15 +82,23 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
 	r, err := capture.Open(o.In, o.IO.In)
 	if err != nil {
 		return withCode(ExitInput, err)
 	}
 	defer r.Close()
 
-	dir, err := session.Create(o.Artifacts, o.OutDir, o.Now())
+	dir, err := session.Create(o.Artifacts, o.OutDir, now())
 	if err != nil {
-		return withCode(ExitFailure, err)
+		target := o.OutDir
+		if target == "" {
+			target = o.Artifacts
+		}
+		return withCode(ExitFailure, fmt.Errorf("write session to %s: %w", target, err))
 	}
 	evFile, err := os.Create(filepath.Join(dir, session.EventsFile))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/tcpviz/tcpviz/internal/session"
 )
 
+// summaryOptions holds summary's flag values and dependencies.
 type summaryOptions struct {
 	IO
 	In   string
@@ -25,7 +26,12 @@ type summaryOptions struct {
 	Top  int
 }
 
-func newSummaryCmd(io IO) *cobra.Command {
+// newSummaryCmd builds summary. runF does the work; nil means runSummary
+// (tests pass their own to see the parsed options).
+func newSummaryCmd(io IO, runF func(context.Context, *summaryOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = runSummary
+	}
 	opts := &summaryOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "summary --in SESSION_DIR|events.jsonl [--json]",
@@ -33,9 +39,9 @@ func newSummaryCmd(io IO) *cobra.Command {
 		Long: `Reads what parse-pcap wrote (or an events.jsonl of the Python tcpviz) and
 prints event counts by type, the flows with the most problems and the RTT
 distribution; --json prints the same as one JSON object.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSummary(cmd.Context(), opts)
+			return failure(runF(cmd.Context(), opts))
 		},
 	}
 	f := cmd.Flags()
@@ -83,9 +89,15 @@ func runSummary(ctx context.Context, o *summaryOptions) error {
 	if o.JSON {
 		enc := json.NewEncoder(o.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		if err := enc.Encode(s); err != nil {
+			return withCode(ExitFailure, fmt.Errorf("write summary: %w", err))
+		}
+		return nil
 	}
-	return printSummary(o.Out, s)
+	if err := printSummary(o.Out, s); err != nil {
+		return withCode(ExitFailure, fmt.Errorf("write summary: %w", err))
+	}
+	return nil
 }
 
 func loadSessionSummary(in string, top int) (*SessionSummary, error) {
@@ -215,8 +227,10 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 	fmt.Fprintf(tw, "total\t%d\n", s.Events)
 
 	fmt.Fprintf(tw, "\nTOP FLOWS BY PROBLEMS\n")
-	if len(s.TopFlows) == 0 {
+	if len(s.TopFlows) == 0 && s.Severity["warn"]+s.Severity["critical"] == 0 {
 		fmt.Fprintf(tw, "(no flow had warnings)\n")
+	} else if len(s.TopFlows) == 0 {
+		fmt.Fprintf(tw, "(not listed: --top 0)\n")
 	} else {
 		fmt.Fprintf(tw, "STREAM\tFLOW\tPROBLEMS\tRETRANS\tDUP ACK\tOOO\tLOST\tRTT p50 ms\n")
 		for _, f := range s.TopFlows {

@@ -92,7 +92,7 @@ func ParseLine(b []byte, rec *Record) error {
 	}
 	if _, ok := probe["type"]; ok {
 		if err := json.Unmarshal(b, rec); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadLine, err)
+			return fmt.Errorf("%w: %s", ErrBadLine, jsonProblem(err))
 		}
 		if rec.TSEpoch == 0 && rec.TS != "" {
 			if t, err := time.Parse(time.RFC3339Nano, rec.TS); err == nil {
@@ -109,7 +109,7 @@ func ParseLine(b []byte, rec *Record) error {
 	}
 	var l legacy
 	if err := json.Unmarshal(b, &l); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadLine, err)
+		return fmt.Errorf("%w: %s", ErrBadLine, jsonProblem(err))
 	}
 	rec.Legacy = true
 	rec.Schema = Schema
@@ -150,6 +150,15 @@ func ParseLine(b []byte, rec *Record) error {
 	}
 	rec.TS = epochToRFC3339(rec.TSEpoch)
 	return nil
+}
+
+// jsonProblem says what is wrong with a line in the file's terms, not Go's.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q holds a JSON %s, which is not a valid %s", te.Field, te.Value, te.Type.Kind())
+	}
+	return err.Error()
 }
 
 func epochToRFC3339(f float64) string {

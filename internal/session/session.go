@@ -28,13 +28,13 @@ const (
 func Create(base, dir string, now time.Time) (string, error) {
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", fmt.Errorf("create output directory: %w", err)
+			return "", fmt.Errorf("create output directory %s: %w", dir, unwrapPath(dir, err))
 		}
 		return dir, nil
 	}
 	name := "session_" + now.UTC().Format("20060102_150405")
 	if err := os.MkdirAll(base, 0o755); err != nil {
-		return "", fmt.Errorf("create %s: %w", base, err)
+		return "", fmt.Errorf("create %s: %w", base, unwrapPath(base, err))
 	}
 	for i := 1; ; i++ {
 		d := filepath.Join(base, name)
@@ -49,6 +49,20 @@ func Create(base, dir string, now time.Time) (string, error) {
 			return "", fmt.Errorf("create session directory: %w", err)
 		}
 	}
+}
+
+// unwrapPath drops the *fs.PathError layer when the message already names
+// the path, so it is not said twice; the failing part of a nested path is
+// kept when it differs.
+func unwrapPath(named string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		if filepath.Clean(pe.Path) == filepath.Clean(named) {
+			return pe.Err
+		}
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 // Resolve accepts a session directory or a file inside one (such as its

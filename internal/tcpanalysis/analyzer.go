@@ -81,6 +81,7 @@ type Analyzer struct {
 	rec    event.FlowRecord
 
 	rsts     []int64 // ring of the last RSTStormCount RST times
+	rings    []*segRing // free segment rings, reused by new flows
 	rstNext  int
 	rstStorm bool
 
@@ -112,7 +113,7 @@ func (a *Analyzer) Evicted() (idle, capacity uint64) {
 func (a *Analyzer) Flush() { a.flows.Flush() }
 
 const (
-	ringSize = 64
+	ringSize = 32
 	// fastRetransWindow is Wireshark's limit between the last dup ACK and
 	// a fast retransmission.
 	fastRetransWindow = 20 * int64(time.Millisecond)
@@ -154,8 +155,12 @@ type half struct {
 
 	packets, bytes, payload uint64
 
-	ring         [ringSize]seg
-	rHead, rLen  int
+	// ring holds sent, unacknowledged segments for RTT samples; it is
+	// taken from the analyzer's pool on the first data segment, so flows
+	// that never carry data (scans, SYN floods) stay small.
+	ring       *segRing
+	syn        seg // the SYN (or SYN/ACK) awaiting its ACK
+	synPending bool
 	tripleFor    Seq
 	tripleSet    bool
 	waitSince    int64
@@ -281,7 +286,8 @@ func (a *Analyzer) analyse(e *flow.Entry[conn], c *conn, p *decode.Packet, d int
 	f.lastAckTime = now
 	f.lastFlags = fl
 
-	a.trackSegments(c, f, r, seq, nextSeq, fl, advanced, seglen > 0 || flags&(decode.FlagSYN|decode.FlagFIN) != 0, now)
+	a.trackSegments(c, f, r, seq, nextSeq, fl, advanced, seglen > 0 || flags&(decode.FlagSYN|decode.FlagFIN) != 0,
+		flags&decode.FlagSYN != 0 && seglen == 0, now)
 	if hasACK {
 		a.ackSegments(c, r, f, ack, now)
 	}
@@ -445,27 +451,79 @@ func (a *Analyzer) handshake(c *conn, p *decode.Packet, d int) {
 	f.synSeen, f.isn = true, seq
 }
 
+// segRing is a FIFO of sent segments in sequence order.
+type segRing struct {
+	s       [ringSize]seg
+	head, n int
+}
+
+func (r *segRing) push(sg seg) {
+	if r.n == ringSize {
+		// Full: forget the oldest; it just gives no RTT sample.
+		r.head = (r.head + 1) % ringSize
+		r.n--
+	}
+	r.s[(r.head+r.n)%ringSize] = sg
+	r.n++
+}
+
+func (a *Analyzer) getRing() *segRing {
+	if n := len(a.rings); n > 0 {
+		r := a.rings[n-1]
+		a.rings = a.rings[:n-1]
+		*r = segRing{}
+		return r
+	}
+	return new(segRing)
+}
+
+// releaseRings returns a connection's rings to the pool when it ends.
+func (a *Analyzer) releaseRings(c *conn) {
+	for i := range c.h {
+		if r := c.h[i].ring; r != nil {
+			a.rings = append(a.rings, r)
+			c.h[i].ring = nil
+		}
+	}
+}
+
+// outstanding is the number of data segments of h awaiting an ACK.
+func (h *half) outstanding() int {
+	if h.ring == nil {
+		return 0
+	}
+	return h.ring.n
+}
+
 // trackSegments keeps the sent, not yet acknowledged segments of f for RTT
-// measurement and marks retransmitted ones (Karn's rule).
-func (a *Analyzer) trackSegments(c *conn, f, r *half, seq, nextSeq Seq, fl Flags, advanced, occupies bool, now int64) {
+// measurement and marks retransmitted ones (Karn's rule). A SYN is kept
+// apart from the ring.
+func (a *Analyzer) trackSegments(c *conn, f, r *half, seq, nextSeq Seq, fl Flags, advanced, occupies, isSYN bool, now int64) {
 	if !occupies {
 		return
 	}
 	if fl&(FRetransmission|FOutOfOrder) != 0 || !advanced {
-		for i := 0; i < f.rLen; i++ {
-			s := &f.ring[(f.rHead+i)%ringSize]
-			if s.end.GT(seq) {
-				s.retrans = true
+		if f.synPending && f.syn.end.GT(seq) {
+			f.syn.retrans = true
+		}
+		if f.ring != nil {
+			for i := 0; i < f.ring.n; i++ {
+				s := &f.ring.s[(f.ring.head+i)%ringSize]
+				if s.end.GT(seq) {
+					s.retrans = true
+				}
 			}
 		}
 		return
 	}
-	if f.rLen == ringSize {
-		f.rHead = (f.rHead + 1) % ringSize
-		f.rLen--
+	if isSYN {
+		f.syn, f.synPending = seg{end: nextSeq, ts: now}, true
+		return
 	}
-	f.ring[(f.rHead+f.rLen)%ringSize] = seg{end: nextSeq, ts: now}
-	f.rLen++
+	if f.ring == nil {
+		f.ring = a.getRing()
+	}
+	f.ring.push(seg{end: nextSeq, ts: now})
 	if f.waitSince == 0 {
 		f.waitSince = now
 	}
@@ -475,25 +533,31 @@ func (a *Analyzer) trackSegments(c *conn, f, r *half, seq, nextSeq Seq, fl Flags
 // sample from the newest of them unless it was retransmitted.
 func (a *Analyzer) ackSegments(c *conn, s, acker *half, ack Seq, now int64) {
 	var newest *seg
-	for s.rLen > 0 {
-		sg := &s.ring[s.rHead]
-		if sg.end.GT(ack) {
-			break
-		}
-		newest = sg
-		s.rHead = (s.rHead + 1) % ringSize
-		s.rLen--
+	if s.synPending && s.syn.end.LE(ack) {
+		newest = &s.syn
+		s.synPending = false
 	}
-	if newest != nil {
-		s.waitSince = now
-		s.stallPending = false
-		if !newest.retrans {
-			c.addRTT(now - newest.ts)
-			a.Stats.RTT.Add(now - newest.ts)
+	if r := s.ring; r != nil {
+		for r.n > 0 {
+			sg := &r.s[r.head]
+			if sg.end.GT(ack) {
+				break
+			}
+			newest = sg
+			r.head = (r.head + 1) % ringSize
+			r.n--
+		}
+		if newest != nil && newest != &s.syn {
+			s.waitSince = now
+			s.stallPending = false
+		}
+		if r.n == 0 {
+			s.waitSince = 0
 		}
 	}
-	if s.rLen == 0 {
-		s.waitSince = 0
+	if newest != nil && !newest.retrans {
+		c.addRTT(now - newest.ts)
+		a.Stats.RTT.Add(now - newest.ts)
 	}
 }
 
@@ -601,7 +665,7 @@ func (a *Analyzer) checkStall(c *conn, p *decode.Packet, d int) {
 	}
 	for i := range c.h {
 		s := &c.h[i]
-		if s.rLen == 0 || s.waitSince == 0 || s.stallPending {
+		if s.outstanding() == 0 || s.waitSince == 0 || s.stallPending {
 			continue
 		}
 		if stall := float64(p.TS - s.waitSince); stall > thr {

@@ -39,10 +39,11 @@ func endName(why flow.EndReason) string {
 }
 
 func (a *Analyzer) endFlow(e *flow.Entry[conn], why flow.EndReason) {
+	c := &e.State
+	a.releaseRings(c)
 	if a.onFlow == nil {
 		return
 	}
-	c := &e.State
 	i, j := c.initiator, 1-c.initiator
 	r := &a.rec
 	*r = event.FlowRecord{
