@@ -40,8 +40,11 @@ func TestCreateErrorNamesPathOnce(t *testing.T) {
 	if err == nil {
 		t.Fatal("creating a directory under a file succeeded")
 	}
-	if n := strings.Count(err.Error(), file); n != 1 {
-		t.Errorf("error names the path %d times: %v", n, err)
+	if n := strings.Count(err.Error(), filepath.Join(file, "sub")); n != 1 || strings.Contains(err.Error(), "mkdir") {
+		t.Errorf("error names the requested path %d times or leaks the syscall: %v", n, err)
+	}
+	if !strings.HasSuffix(err.Error(), file+": not a directory") {
+		t.Errorf("error does not say which part of the path is wrong: %v", err)
 	}
 }
 

@@ -80,7 +80,7 @@ type Analyzer struct {
 	ev     event.Event
 	rec    event.FlowRecord
 
-	rsts     []int64 // ring of the last RSTStormCount RST times
+	rsts     []int64    // ring of the last RSTStormCount RST times
 	rings    []*segRing // free segment rings, reused by new flows
 	rstNext  int
 	rstStorm bool
@@ -158,9 +158,9 @@ type half struct {
 	// ring holds sent, unacknowledged segments for RTT samples; it is
 	// taken from the analyzer's pool on the first data segment, so flows
 	// that never carry data (scans, SYN floods) stay small.
-	ring       *segRing
-	syn        seg // the SYN (or SYN/ACK) awaiting its ACK
-	synPending bool
+	ring         *segRing
+	syn          seg // the SYN (or SYN/ACK) awaiting its ACK
+	synPending   bool
 	tripleFor    Seq
 	tripleSet    bool
 	waitSince    int64
