@@ -13,9 +13,13 @@ type Summary struct {
 	Flows        FlowCounts        `json:"flows"`
 	TCP          TCPSummary        `json:"tcp"`
 	UniqueIPs    int               `json:"unique_ips"`
-	NewConns     uint64            `json:"new_connections"`
-	UniqueMACs   int               `json:"unique_macs"`
-	Warnings     []string          `json:"warnings,omitempty"`
+	// The *Estimated flags say the count is a HyperLogLog estimate (±1%):
+	// the exact set was capped at 2^20 addresses to bound memory.
+	UniqueIPsEstimated  bool     `json:"unique_ips_estimated,omitempty"`
+	UniqueMACsEstimated bool     `json:"unique_macs_estimated,omitempty"`
+	NewConns            uint64   `json:"new_connections"`
+	UniqueMACs          int      `json:"unique_macs"`
+	Warnings            []string `json:"warnings,omitempty"`
 }
 
 // CaptureInfo describes the input.

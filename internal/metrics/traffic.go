@@ -97,8 +97,13 @@ type Traffic struct {
 	Mix      [NumProtos]Counter
 	Series   []Bucket
 	NewConns uint64
-	IPs      map[netip.Addr]struct{}
-	MACs     map[[6]byte]struct{}
+	// IPs and MACs hold the distinct addresses exactly up to maxExact
+	// each; every address also goes into a HyperLogLog, whose estimate
+	// UniqueIPs/UniqueMACs report once a set is full.
+	IPs    map[netip.Addr]struct{}
+	MACs   map[[6]byte]struct{}
+	ipHLL  HLL
+	macHLL HLL
 
 	// Direct-mapped caches of addresses already in IPs and MACs: most
 	// packets repeat recent addresses, and a slot compare is far cheaper
@@ -180,6 +185,9 @@ func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
 	}
 }
 
+// maxExact bounds each exact address set (about 50 MB of map for IPs).
+const maxExact = 1 << 20
+
 func (t *Traffic) noteIP(a netip.Addr) {
 	b := a.As16()
 	slot := (b[15] ^ b[14]*7 ^ b[13]*31) & 63
@@ -187,7 +195,8 @@ func (t *Traffic) noteIP(a netip.Addr) {
 		return
 	}
 	t.ipSeen[slot] = a
-	if _, ok := t.IPs[a]; !ok {
+	t.ipHLL.Add(hash16(b))
+	if _, ok := t.IPs[a]; !ok && len(t.IPs) < maxExact {
 		t.IPs[a] = struct{}{}
 	}
 }
@@ -198,9 +207,29 @@ func (t *Traffic) noteMAC(m [6]byte) {
 		return
 	}
 	t.macSeen[slot] = m
-	if _, ok := t.MACs[m]; !ok {
+	var b [16]byte
+	copy(b[:], m[:])
+	t.macHLL.Add(hash16(b))
+	if _, ok := t.MACs[m]; !ok && len(t.MACs) < maxExact {
 		t.MACs[m] = struct{}{}
 	}
+}
+
+// UniqueIPs is the number of distinct IP addresses: exact while the set is
+// below its cap (estimated false), else the HyperLogLog estimate.
+func (t *Traffic) UniqueIPs() (n int, estimated bool) {
+	if len(t.IPs) < maxExact {
+		return len(t.IPs), false
+	}
+	return int(t.ipHLL.Estimate()), true
+}
+
+// UniqueMACs is UniqueIPs for MAC addresses.
+func (t *Traffic) UniqueMACs() (n int, estimated bool) {
+	if len(t.MACs) < maxExact {
+		return len(t.MACs), false
+	}
+	return int(t.macHLL.Estimate()), true
 }
 
 // maxBuckets bounds the series: a capture whose timestamps jump by years

@@ -183,7 +183,8 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 	s.Throughput = p.throughput()
 	idle, capacity := p.tcp.Evicted()
 	s.Flows = event.FlowCounts{TCP: p.tcp.Stats.Connections, EvictedIdle: idle, EvictedLimit: capacity}
-	s.UniqueIPs, s.UniqueMACs = len(t.IPs), len(t.MACs)
+	s.UniqueIPs, s.UniqueIPsEstimated = t.UniqueIPs()
+	s.UniqueMACs, s.UniqueMACsEstimated = t.UniqueMACs()
 	s.NewConns = t.NewConns
 	ts := &p.tcp.Stats
 	s.TCP = event.TCPSummary{Packets: ts.Packets, AnalysisFlags: map[string]uint64{}}
