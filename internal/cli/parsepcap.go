@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,7 +33,16 @@ type parseOptions struct {
 	Interval    time.Duration
 	IdleTimeout time.Duration
 	MaxFlows    int
+	LocalNets   []string
+	Hosts       []string
+	Nets        []string
+	Ports       []uint
+	Proto       string
+	Start, End  string
 	Now         func() time.Time // names new session directories
+
+	filter    pipeline.Filter // parsed by validate
+	localNets []netip.Prefix
 }
 
 // newParsePcapCmd builds parse-pcap. runF does the work; nil means
@@ -61,7 +72,82 @@ directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path writt
 	f.DurationVar(&opts.Interval, "interval", def.Interval, "throughput interval")
 	f.DurationVar(&opts.IdleTimeout, "idle-timeout", def.TCP.IdleTimeout, "end a flow after this much capture time without packets")
 	f.IntVar(&opts.MaxFlows, "max-flows", def.TCP.MaxFlows, "most live flows kept; the least recently active is ended beyond it")
+	f.StringSliceVar(&opts.LocalNets, "local-net", nil, "local networks (CIDR, repeatable or comma-separated): throughput is split in/out relative to them instead of per flow direction")
+	f.StringSliceVar(&opts.Hosts, "host", nil, "analyse only packets to or from this address (repeatable)")
+	f.StringSliceVar(&opts.Nets, "net", nil, "analyse only packets to or from this network, CIDR (repeatable)")
+	f.UintSliceVar(&opts.Ports, "port", nil, "analyse only TCP/UDP packets with this source or destination port (repeatable)")
+	f.StringVar(&opts.Proto, "proto", "", "analyse only this protocol: tcp, udp or rtp")
+	f.StringVar(&opts.Start, "start", "", "analyse only packets at or after this time (RFC 3339 or epoch seconds)")
+	f.StringVar(&opts.End, "end", "", "analyse only packets at or before this time (RFC 3339 or epoch seconds)")
 	return cmd
+}
+
+// parseTime accepts RFC 3339 (with or without fraction) or epoch seconds.
+func parseTime(flag, v string) (int64, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UnixNano(), nil
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f < 1e11 {
+		sec, frac := math.Modf(f)
+		return int64(sec)*1e9 + int64(math.Round(frac*1e9)), nil
+	}
+	return 0, usageErrorf("--%s must be an RFC 3339 time or epoch seconds, got %q", flag, v)
+}
+
+// parseFilters turns the filter and local-net flags into pipeline values.
+func (o *parseOptions) parseFilters() error {
+	o.filter = pipeline.Filter{}
+	for _, h := range o.Hosts {
+		a, err := netip.ParseAddr(strings.TrimSpace(h))
+		if err != nil {
+			return usageErrorf("--host must be an IP address, got %q", h)
+		}
+		o.filter.Hosts = append(o.filter.Hosts, a.Unmap())
+	}
+	prefixes := func(flag string, vs []string) ([]netip.Prefix, error) {
+		var out []netip.Prefix
+		for _, v := range vs {
+			p, err := netip.ParsePrefix(strings.TrimSpace(v))
+			if err != nil {
+				return nil, usageErrorf("--%s must be a CIDR such as 10.0.0.0/8, got %q", flag, v)
+			}
+			out = append(out, p.Masked())
+		}
+		return out, nil
+	}
+	var err error
+	if o.filter.Nets, err = prefixes("net", o.Nets); err != nil {
+		return err
+	}
+	if o.localNets, err = prefixes("local-net", o.LocalNets); err != nil {
+		return err
+	}
+	for _, p := range o.Ports {
+		if p == 0 || p > 65535 {
+			return usageErrorf("--port must be 1-65535, got %d", p)
+		}
+		o.filter.Ports = append(o.filter.Ports, uint16(p))
+	}
+	switch o.Proto {
+	case "", "tcp", "udp", "rtp":
+		o.filter.Proto = o.Proto
+	default:
+		return usageErrorf("--proto must be tcp, udp or rtp, got %q", o.Proto)
+	}
+	if o.Start != "" {
+		if o.filter.Start, err = parseTime("start", o.Start); err != nil {
+			return err
+		}
+	}
+	if o.End != "" {
+		if o.filter.End, err = parseTime("end", o.End); err != nil {
+			return err
+		}
+	}
+	if o.filter.Start != 0 && o.filter.End != 0 && o.filter.End < o.filter.Start {
+		return usageErrorf("--end must not be before --start, got %s < %s", o.End, o.Start)
+	}
+	return nil
 }
 
 func (o *parseOptions) validate() error {
@@ -75,7 +161,7 @@ func (o *parseOptions) validate() error {
 	case o.MaxFlows <= 0:
 		return usageErrorf("--max-flows must be > 0, got %d", o.MaxFlows)
 	}
-	return nil
+	return o.parseFilters()
 }
 
 func runParsePcap(ctx context.Context, o *parseOptions) error {
@@ -117,6 +203,8 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	opts.Interval = o.Interval
 	opts.TCP.IdleTimeout = o.IdleTimeout
 	opts.TCP.MaxFlows = o.MaxFlows
+	opts.Filter = o.filter
+	opts.LocalNets = o.localNets
 	pl := pipeline.New(opts, events, flows.write)
 
 	start := time.Now()

@@ -108,6 +108,6 @@ func newRoot(io IO) *cobra.Command {
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(newParsePcapCmd(io, nil), newSummaryCmd(io, nil))
+	root.AddCommand(newParsePcapCmd(io, nil), newSummaryCmd(io, nil), newExportCmd(io, nil))
 	return root
 }

@@ -34,6 +34,7 @@ type CaptureInfo struct {
 	Packets         uint64   `json:"packets"`
 	Bytes           uint64   `json:"bytes"`
 	CapturedBytes   uint64   `json:"captured_bytes"`
+	FilteredOut     uint64   `json:"filtered_out,omitempty"` // frames a filter left out of the analysis
 	TruncatedFrames uint64   `json:"truncated_frames"`
 	FirstTS         string   `json:"first_ts,omitempty"`
 	LastTS          string   `json:"last_ts,omitempty"`

@@ -44,6 +44,9 @@ type Pipeline struct {
 	opts    Options
 	// Skipped counts frames the filter left out.
 	Skipped uint64
+	// File totals, before any filter.
+	bytes, captured uint64
+	first, last     int64
 }
 
 // New returns a Pipeline that hands events to sink and flow records to
@@ -69,6 +72,14 @@ func (p *Pipeline) Frames() uint64 { return p.frame }
 // Record analyses one record. Its bytes are not kept.
 func (p *Pipeline) Record(rec *capture.Record) {
 	p.frame++
+	p.bytes += uint64(rec.OrigLen)
+	p.captured += uint64(len(rec.Data))
+	if p.frame == 1 || rec.Timestamp < p.first {
+		p.first = rec.Timestamp
+	}
+	if rec.Timestamp > p.last {
+		p.last = rec.Timestamp
+	}
 	pk := &p.pkt
 	ok := p.dec.Decode(p.frame, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
 	if !p.opts.Filter.Empty() && !p.opts.Filter.match(pk) {
@@ -153,7 +164,7 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 	s.Capture = event.CaptureInfo{
 		File: file, Format: info.Format.String(), Compressed: info.Compressed, ByteOrder: order,
 		TSResolution: res, LinkTypes: info.LinkTypes, Snaplen: info.Snaplen,
-		Packets: t.Packets, Bytes: t.Bytes, CapturedBytes: t.Captured,
+		Packets: p.frame, Bytes: p.bytes, CapturedBytes: p.captured, FilteredOut: p.Skipped,
 		TruncatedFrames: p.dec.Stats.Truncated, Complete: readErr == nil,
 	}
 	if s.Capture.LinkTypes == nil {
@@ -162,10 +173,10 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 	if readErr != nil {
 		s.Capture.Error = readErr.Error()
 	}
-	if t.Packets > 0 {
-		s.Capture.FirstTS = formatTS(t.First)
-		s.Capture.LastTS = formatTS(t.Last)
-		s.Capture.DurationS = float64(t.Last-t.First) / 1e9
+	if p.frame > 0 {
+		s.Capture.FirstTS = formatTS(p.first)
+		s.Capture.LastTS = formatTS(p.last)
+		s.Capture.DurationS = float64(p.last-p.first) / 1e9
 	}
 	for i, n := range p.events {
 		if n > 0 {
