@@ -4,7 +4,7 @@ BIN     := bin/tcpviz
 SAMPLE  ?= samples/rec_tbf_bulk.pcapng
 DEMO    := artifacts/demo
 
-.PHONY: all build demo test vet samples clean
+.PHONY: all build demo test vet samples clean fuzz
 
 all: build
 
@@ -30,3 +30,16 @@ samples:
 
 clean:
 	rm -rf bin artifacts/session_* $(DEMO)
+
+# Every native fuzz test in the tree, each for FUZZTIME (go test -fuzz runs one
+# target at a time). Inputs that fail are kept under the package's
+# testdata/fuzz/ and replayed by every plain `go test`.
+FUZZTIME ?= 1m
+fuzz:
+	@set -e; for f in $$(grep -l '^func Fuzz' $$(git ls-files 'internal/*_test.go' 2>/dev/null || find internal -name '*_test.go')); do \
+	  pkg=./$$(dirname $$f); \
+	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "== $$fn in $$pkg for $(FUZZTIME)"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done

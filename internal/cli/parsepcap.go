@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +41,8 @@ type parseOptions struct {
 	Ports       []uint
 	Proto       string
 	Start, End  string
+	Quiet       bool
+	Debug       bool
 	Now         func() time.Time // names new session directories
 
 	filter    pipeline.Filter // parsed by validate
@@ -79,6 +83,8 @@ directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path writt
 	f.StringVar(&opts.Proto, "proto", "", "analyse only this protocol: tcp, udp or rtp")
 	f.StringVar(&opts.Start, "start", "", "analyse only packets at or after this time (RFC 3339 or epoch seconds)")
 	f.StringVar(&opts.End, "end", "", "analyse only packets at or before this time (RFC 3339 or epoch seconds)")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
+	f.BoolVar(&opts.Debug, "debug", false, "print details on stderr: reader, decode failures by reason, evictions, the error's cause")
 	return cmd
 }
 
@@ -205,12 +211,24 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	opts.TCP.MaxFlows = o.MaxFlows
 	opts.Filter = o.filter
 	opts.LocalNets = o.localNets
+	var bar *progress
+	if o.ErrTerminal && !o.Quiet {
+		var size int64
+		if st, err := os.Stat(o.In); err == nil && o.In != "-" && !r.Info().Compressed {
+			size = st.Size()
+		}
+		bar = newProgress(o.ErrOut, size, r.Offset)
+		opts.Progress = bar.update
+	}
 	pl := pipeline.New(opts, events, flows.write)
 
 	start := time.Now()
 	readErr := pl.Run(ctx, r)
 	pl.Finish()
 	wall := time.Since(start)
+	if bar != nil {
+		bar.done()
+	}
 
 	var written []string
 	if err := events.Flush(); err != nil {
@@ -239,6 +257,9 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	written = append(written, p)
 	for _, p := range written {
 		fmt.Fprintln(o.Out, p)
+	}
+	if o.Debug {
+		printDebug(o.ErrOut, r, sum, readErr, wall)
 	}
 
 	switch {
@@ -340,4 +361,28 @@ func peakRSSKB() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.Sys / 1024
+}
+
+// printDebug writes what --debug adds: how the input was read, what could
+// not be decoded and why, what the flow table evicted, and the error's
+// location.
+func printDebug(w io.Writer, r *capture.Reader, sum *event.Summary, readErr error, wall time.Duration) {
+	info := r.Info()
+	fmt.Fprintf(w, "debug: reader %s compressed=%t big-endian=%t nanosecond=%t link types %v snaplen %d, %d bytes consumed\n",
+		info.Format, info.Compressed, info.BigEndian, info.Nanosecond, info.LinkTypes, info.Snaplen, r.Offset())
+	fmt.Fprintf(w, "debug: %d frames in %s, %d truncated by the snapshot length, %d left out by filters\n",
+		sum.Capture.Packets, wall.Round(time.Millisecond), sum.Capture.TruncatedFrames, sum.Capture.FilteredOut)
+	reasons := make([]string, 0, len(sum.DecodeErrors))
+	for k := range sum.DecodeErrors {
+		reasons = append(reasons, k)
+	}
+	sort.Strings(reasons)
+	for _, k := range reasons {
+		fmt.Fprintf(w, "debug: not fully decoded: %s: %d frames\n", k, sum.DecodeErrors[k])
+	}
+	fmt.Fprintf(w, "debug: %d tcp streams, %d ended idle, %d ended by the flow cap\n", sum.Flows.TCP, sum.Flows.EvictedIdle, sum.Flows.EvictedLimit)
+	var ce *capture.Error
+	if errors.As(readErr, &ce) {
+		fmt.Fprintf(w, "debug: input damaged at byte %d after frame %d: %s (%s)\n", ce.Offset, ce.Frame, ce.Kind, ce.Detail)
+	}
 }

@@ -19,6 +19,8 @@ type IO struct {
 	In     io.Reader
 	Out    io.Writer // data and the paths written
 	ErrOut io.Writer // human messages
+	// ErrTerminal says ErrOut is a terminal: progress is drawn only then.
+	ErrTerminal bool
 }
 
 // Main runs tcpviz with args (without the program name) and returns the exit
@@ -26,7 +28,11 @@ type IO struct {
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, args, IO{In: in, Out: out, ErrOut: errOut})
+	io := IO{In: in, Out: out, ErrOut: errOut}
+	if f, ok := errOut.(*os.File); ok {
+		io.ErrTerminal = isTerminal(f)
+	}
+	return run(ctx, args, io)
 }
 
 // run executes the command line args and returns the exit code. Whatever

@@ -24,6 +24,9 @@ type Options struct {
 	// initiator or client) and "rev".
 	LocalNets []netip.Prefix
 	Filter    Filter
+	// Progress, if set, is called from Run every few thousand records with
+	// the number of frames read so far.
+	Progress func(frames uint64)
 }
 
 // DefaultOptions returns the documented defaults.
@@ -126,6 +129,9 @@ func (p *Pipeline) Run(ctx context.Context, r *capture.Reader) error {
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if p.opts.Progress != nil {
+				p.opts.Progress(p.frame)
 			}
 		}
 		err := r.Next(&p.rec)
