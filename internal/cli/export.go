@@ -223,7 +223,8 @@ func cell(v any) string {
 	return string(b)
 }
 
-func sortedKeys(m map[string]bool) []string {
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

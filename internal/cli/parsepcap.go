@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -372,12 +371,7 @@ func printDebug(w io.Writer, r *capture.Reader, sum *event.Summary, readErr erro
 		info.Format, info.Compressed, info.BigEndian, info.Nanosecond, info.LinkTypes, info.Snaplen, r.Offset())
 	fmt.Fprintf(w, "debug: %d frames in %s, %d truncated by the snapshot length, %d left out by filters\n",
 		sum.Capture.Packets, wall.Round(time.Millisecond), sum.Capture.TruncatedFrames, sum.Capture.FilteredOut)
-	reasons := make([]string, 0, len(sum.DecodeErrors))
-	for k := range sum.DecodeErrors {
-		reasons = append(reasons, k)
-	}
-	sort.Strings(reasons)
-	for _, k := range reasons {
+	for _, k := range sortedKeys(sum.DecodeErrors) {
 		fmt.Fprintf(w, "debug: not fully decoded: %s: %d frames\n", k, sum.DecodeErrors[k])
 	}
 	fmt.Fprintf(w, "debug: %d tcp streams, %d ended idle, %d ended by the flow cap\n", sum.Flows.TCP, sum.Flows.EvictedIdle, sum.Flows.EvictedLimit)

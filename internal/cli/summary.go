@@ -257,12 +257,7 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 	}
 	if len(s.Decode) > 0 {
 		fmt.Fprintf(tw, "\nDECODE FAILURE\tFRAMES\n")
-		keys := make([]string, 0, len(s.Decode))
-		for k := range s.Decode {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(s.Decode) {
 			fmt.Fprintf(tw, "%s\t%d\n", k, s.Decode[k])
 		}
 	}

@@ -97,24 +97,13 @@ type Traffic struct {
 	Mix      [NumProtos]Counter
 	Series   []Bucket
 	NewConns uint64
-	// IPs and MACs hold the distinct addresses exactly up to maxExact
-	// each; every address also goes into a HyperLogLog, whose estimate
-	// UniqueIPs/UniqueMACs report once a set is full.
-	IPs    map[netip.Addr]struct{}
-	MACs   map[[6]byte]struct{}
-	ipHLL  HLL
-	macHLL HLL
-
-	// Direct-mapped caches of addresses already in IPs and MACs: most
-	// packets repeat recent addresses, and a slot compare is far cheaper
-	// than a map lookup.
-	ipSeen  [64]netip.Addr
-	macSeen [64][6]byte
+	ips      addrSet[netip.Addr]
+	macs     addrSet[[6]byte]
 }
 
 // NewTraffic returns a Traffic with throughput buckets of intervalNs.
 func NewTraffic(intervalNs int64) *Traffic {
-	return &Traffic{Interval: intervalNs, IPs: make(map[netip.Addr]struct{}), MACs: make(map[[6]byte]struct{})}
+	return &Traffic{Interval: intervalNs, ips: newAddrSet[netip.Addr](), macs: newAddrSet[[6]byte]()}
 }
 
 // Add counts one packet. app is its application protocol (NumProtos for
@@ -185,52 +174,20 @@ func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
 	}
 }
 
-// maxExact bounds each exact address set (about 50 MB of map for IPs).
-const maxExact = 1 << 20
-
-func (t *Traffic) noteIP(a netip.Addr) {
-	b := a.As16()
-	slot := (b[15] ^ b[14]*7 ^ b[13]*31) & 63
-	if t.ipSeen[slot] == a {
-		return
-	}
-	t.ipSeen[slot] = a
-	t.ipHLL.Add(hash16(b))
-	if _, ok := t.IPs[a]; !ok && len(t.IPs) < maxExact {
-		t.IPs[a] = struct{}{}
-	}
-}
+func (t *Traffic) noteIP(a netip.Addr) { t.ips.add(a, a.As16()) }
 
 func (t *Traffic) noteMAC(m [6]byte) {
-	slot := (m[5] ^ m[4]*7 ^ m[3]*31) & 63
-	if t.macSeen[slot] == m && m != ([6]byte{}) {
-		return
-	}
-	t.macSeen[slot] = m
 	var b [16]byte
 	copy(b[:], m[:])
-	t.macHLL.Add(hash16(b))
-	if _, ok := t.MACs[m]; !ok && len(t.MACs) < maxExact {
-		t.MACs[m] = struct{}{}
-	}
+	t.macs.add(m, b)
 }
 
 // UniqueIPs is the number of distinct IP addresses: exact while the set is
 // below its cap (estimated false), else the HyperLogLog estimate.
-func (t *Traffic) UniqueIPs() (n int, estimated bool) {
-	if len(t.IPs) < maxExact {
-		return len(t.IPs), false
-	}
-	return int(t.ipHLL.Estimate()), true
-}
+func (t *Traffic) UniqueIPs() (n int, estimated bool) { return t.ips.count() }
 
 // UniqueMACs is UniqueIPs for MAC addresses.
-func (t *Traffic) UniqueMACs() (n int, estimated bool) {
-	if len(t.MACs) < maxExact {
-		return len(t.MACs), false
-	}
-	return int(t.macHLL.Estimate()), true
-}
+func (t *Traffic) UniqueMACs() (n int, estimated bool) { return t.macs.count() }
 
 // maxBuckets bounds the series: a capture whose timestamps jump by years
 // (a corrupt record) must not allocate a bucket per second in between.
@@ -261,10 +218,11 @@ func (t *Traffic) bucket(ts int64) *Bucket {
 	return &t.Series[idx]
 }
 
-// SortedIPs returns the distinct addresses in order.
+// SortedIPs returns the distinct addresses in order (those of the exact
+// set: all of them unless UniqueIPs is estimated).
 func (t *Traffic) SortedIPs() []string {
-	out := make([]netip.Addr, 0, len(t.IPs))
-	for a := range t.IPs {
+	out := make([]netip.Addr, 0, len(t.ips.exact))
+	for a := range t.ips.exact {
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
