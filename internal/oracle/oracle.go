@@ -106,33 +106,16 @@ func fromWireshark(flag string) Set {
 	return 0
 }
 
-// FromEventType maps a tcpviz event type to categories (0 if not compared).
+// FromEventType maps a tcpviz event type to categories (0 if not
+// compared). Event types carry Wireshark's flag names but for two.
 func FromEventType(t event.Type) Set {
 	switch t {
-	case event.Retransmission:
-		return 1 << Retrans
-	case event.FastRetransmission:
-		return 1<<FastRetrans | 1<<Retrans
-	case event.SpuriousRetransmission:
-		return 1<<SpuriousRetrans | 1<<Retrans
-	case event.OutOfOrder:
-		return 1 << OutOfOrder
 	case event.DupAck:
-		return 1 << DupAck
-	case event.LostSegment:
-		return 1 << LostSegment
+		return fromWireshark("duplicate_ack")
 	case event.AckUnseen:
-		return 1 << AckUnseen
-	case event.ZeroWindow:
-		return 1 << ZeroWindow
-	case event.ZeroWindowProbe:
-		return 1 << ZeroWindowProbe
-	case event.WindowFull:
-		return 1 << WindowFull
-	case event.KeepAlive:
-		return 1 << KeepAlive
+		return fromWireshark("ack_lost_segment")
 	}
-	return 0
+	return fromWireshark(t.String())
 }
 
 // ParseTSV reads a corpus truth file: a header line, then
