@@ -42,6 +42,7 @@ type parseOptions struct {
 	Start, End  string
 	Quiet       bool
 	Debug       bool
+	Workers     int
 	Now         func() time.Time // names new session directories
 
 	filter    pipeline.Filter // parsed by validate
@@ -83,6 +84,7 @@ directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path writt
 	f.StringVar(&opts.Start, "start", "", "analyse only packets at or after this time (RFC 3339 or epoch seconds)")
 	f.StringVar(&opts.End, "end", "", "analyse only packets at or before this time (RFC 3339 or epoch seconds)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
+	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "goroutines decoding packets; results are identical for any value, 1 runs everything in one goroutine")
 	f.BoolVar(&opts.Debug, "debug", false, "print details on stderr: reader, decode failures by reason, evictions, the error's cause")
 	return cmd
 }
@@ -165,6 +167,10 @@ func (o *parseOptions) validate() error {
 		return usageErrorf("--idle-timeout must be > 0, got %s", o.IdleTimeout)
 	case o.MaxFlows <= 0:
 		return usageErrorf("--max-flows must be > 0, got %d", o.MaxFlows)
+	case o.Workers < 0 || o.Workers > 256:
+		return usageErrorf("--workers must be 1-256, got %d", o.Workers)
+	case o.Workers == 0: // an options struct built in code: the default
+		o.Workers = runtime.NumCPU()
 	}
 	return o.parseFilters()
 }
@@ -210,6 +216,7 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	opts.TCP.MaxFlows = o.MaxFlows
 	opts.Filter = o.filter
 	opts.LocalNets = o.localNets
+	opts.Workers = o.Workers
 	var bar *progress
 	if o.ErrTerminal && !o.Quiet {
 		var size int64
@@ -249,7 +256,7 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 		return withCode(ExitFailure, err)
 	}
 	written = append(written, p)
-	p, err = writeBenchmark(dir, r, sum, wall)
+	p, err = writeBenchmark(dir, r, sum, wall, o.Workers)
 	if err != nil {
 		return withCode(ExitFailure, err)
 	}
@@ -316,7 +323,7 @@ func (fw *flowWriter) flush() error {
 	return fw.w.Flush()
 }
 
-func writeBenchmark(dir string, r *capture.Reader, sum *event.Summary, wall time.Duration) (string, error) {
+func writeBenchmark(dir string, r *capture.Reader, sum *event.Summary, wall time.Duration, workers int) (string, error) {
 	secs := wall.Seconds()
 	pps, mbps := 0.0, 0.0
 	if secs > 0 {
@@ -334,6 +341,7 @@ func writeBenchmark(dir string, r *capture.Reader, sum *event.Summary, wall time
 	fmt.Fprintf(&b, "packets_per_s=%.0f\n", pps)
 	fmt.Fprintf(&b, "mb_per_s=%.1f\n", mbps)
 	fmt.Fprintf(&b, "peak_rss_kb=%d\n", peakRSSKB())
+	fmt.Fprintf(&b, "workers=%d\n", workers)
 	fmt.Fprintf(&b, "go=%s gomaxprocs=%d\n", runtime.Version(), runtime.GOMAXPROCS(0))
 	p := filepath.Join(dir, session.BenchmarkFile)
 	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {

@@ -27,6 +27,9 @@ type Options struct {
 	// Progress, if set, is called from Run every few thousand records with
 	// the number of frames read so far.
 	Progress func(frames uint64)
+	// Workers is how many goroutines decode; above 1, Run reads, decodes
+	// and analyses concurrently with identical results.
+	Workers int
 }
 
 // DefaultOptions returns the documented defaults.
@@ -74,24 +77,30 @@ func (p *Pipeline) Frames() uint64 { return p.frame }
 
 // Record analyses one record. Its bytes are not kept.
 func (p *Pipeline) Record(rec *capture.Record) {
-	p.frame++
-	p.bytes += uint64(rec.OrigLen)
-	p.captured += uint64(len(rec.Data))
-	if p.frame == 1 || rec.Timestamp < p.first {
-		p.first = rec.Timestamp
-	}
-	if rec.Timestamp > p.last {
-		p.last = rec.Timestamp
-	}
 	pk := &p.pkt
-	ok := p.dec.Decode(p.frame, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
+	p.dec.Decode(p.frame+1, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
+	p.analyse(pk)
+}
+
+// analyse runs everything after decoding for one packet, in capture order:
+// file totals, the filter, the TCP analysis and the traffic metrics.
+func (p *Pipeline) analyse(pk *decode.Packet) {
+	p.frame = pk.Frame
+	p.bytes += uint64(pk.OrigLen)
+	p.captured += uint64(pk.CapLen)
+	if p.frame == 1 || pk.TS < p.first {
+		p.first = pk.TS
+	}
+	if pk.TS > p.last {
+		p.last = pk.TS
+	}
 	if !p.opts.Filter.Empty() && !p.opts.Filter.match(pk) {
 		p.Skipped++
 		return
 	}
 	app := metrics.App(pk)
 	fromClient, opened := true, false
-	if ok && pk.Transport == decode.TransTCP {
+	if pk.Transport == decode.TransTCP {
 		fromClient, opened = p.tcp.Packet(pk)
 	} else if pk.Transport == decode.TransUDP {
 		// Without a handshake, the client is the side with the higher
@@ -125,6 +134,9 @@ const checkEvery = 4096
 // when cancelled, and the reader's error when the input is damaged; in every
 // case what was read before stays analysed.
 func (p *Pipeline) Run(ctx context.Context, r *capture.Reader) error {
+	if p.opts.Workers > 1 {
+		return p.runParallel(ctx, r, p.opts.Workers)
+	}
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
