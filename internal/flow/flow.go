@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/binary"
 	"net/netip"
 )
 
@@ -27,14 +28,22 @@ func MakeKey(src, dst netip.Addr, sp, dp uint16, proto uint8) (Key, bool) {
 	return Key{A: b, B: a, PA: dp, PB: sp, Proto: proto}, false
 }
 
+// compare16 orders two addresses as big-endian 128-bit numbers, a word at a
+// time.
 func compare16(a, b *[16]byte) int {
-	for i := range a {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
-				return -1
-			}
-			return 1
+	ah, bh := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	if ah != bh {
+		if ah < bh {
+			return -1
 		}
+		return 1
+	}
+	al, bl := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
+	switch {
+	case al < bl:
+		return -1
+	case al > bl:
+		return 1
 	}
 	return 0
 }
