@@ -73,6 +73,64 @@ type SessionSummary struct {
 	Handshake   *event.RTTStats    `json:"handshake_rtt_ms,omitempty"`
 	Decode      map[string]uint64  `json:"decode_errors,omitempty"`
 	Legacy      bool               `json:"legacy_format"`
+	Traffic     *TrafficSummary    `json:"traffic,omitempty"`
+}
+
+// TrafficSummary condenses summary.json's traffic metrics for the table.
+type TrafficSummary struct {
+	Protocols  map[string]event.Count `json:"protocols"`
+	Throughput []ThroughputRow        `json:"throughput"`
+	UniqueIPs  int                    `json:"unique_ips"`
+	UniqueMACs int                    `json:"unique_macs"`
+	NewConns   uint64                 `json:"new_connections"`
+	IntervalS  float64                `json:"interval_s"`
+	Filter     string                 `json:"filter,omitempty"`
+}
+
+// ThroughputRow is the mean and peak rate of one protocol in one direction.
+type ThroughputRow struct {
+	Protocol  string  `json:"protocol"`
+	Direction string  `json:"direction"`
+	MeanBits  float64 `json:"mean_bits_per_s"`
+	PeakBits  float64 `json:"peak_bits_per_s"`
+}
+
+func trafficSummary(sum *event.Summary) *TrafficSummary {
+	t := &TrafficSummary{Protocols: sum.Protocols, UniqueIPs: sum.UniqueIPs, UniqueMACs: sum.UniqueMACs,
+		NewConns: sum.NewConns, IntervalS: sum.Throughput.IntervalS, Filter: sum.Filter, Throughput: []ThroughputRow{}}
+	for _, ser := range sum.Throughput.Series {
+		row := ThroughputRow{Protocol: ser.Protocol, Direction: ser.Direction}
+		for _, v := range ser.Bits {
+			row.MeanBits += v
+			if v > row.PeakBits {
+				row.PeakBits = v
+			}
+		}
+		if len(ser.Bits) > 0 {
+			row.MeanBits /= float64(len(ser.Bits))
+		}
+		t.Throughput = append(t.Throughput, row)
+	}
+	sort.Slice(t.Throughput, func(i, j int) bool {
+		if t.Throughput[i].MeanBits != t.Throughput[j].MeanBits {
+			return t.Throughput[i].MeanBits > t.Throughput[j].MeanBits
+		}
+		return t.Throughput[i].Protocol+t.Throughput[i].Direction < t.Throughput[j].Protocol+t.Throughput[j].Direction
+	})
+	return t
+}
+
+// rate formats bits per second with an SI prefix.
+func rate(bps float64) string {
+	switch {
+	case bps >= 1e9:
+		return fmt.Sprintf("%.2f Gbit/s", bps/1e9)
+	case bps >= 1e6:
+		return fmt.Sprintf("%.2f Mbit/s", bps/1e6)
+	case bps >= 1e3:
+		return fmt.Sprintf("%.1f kbit/s", bps/1e3)
+	}
+	return fmt.Sprintf("%.0f bit/s", bps)
 }
 
 func runSummary(ctx context.Context, o *summaryOptions) error {
@@ -112,6 +170,7 @@ func loadSessionSummary(in string, top int) (*SessionSummary, error) {
 			return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, session.SummaryFile), err)
 		}
 		s.Capture = &sum.Capture
+		s.Traffic = trafficSummary(&sum)
 		s.RTTms = sum.TCP.RTTms
 		s.Handshake = sum.TCP.HandshakeRTTms
 		s.Decode = sum.DecodeErrors
@@ -254,6 +313,26 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 		}
 		r := row.r
 		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", row.name, r.Samples, r.Min, r.Mean, r.P50, r.P95, r.Max)
+	}
+	if t := s.Traffic; t != nil {
+		if t.Filter != "" {
+			fmt.Fprintf(tw, "\nfilter\t%s\n", t.Filter)
+		}
+		fmt.Fprintf(tw, "\nPROTOCOL\tPACKETS\tBYTES\tAVG SIZE\n")
+		protos := sortedKeys(t.Protocols)
+		sort.SliceStable(protos, func(i, j int) bool { return t.Protocols[protos[i]].Bytes > t.Protocols[protos[j]].Bytes })
+		for _, p := range protos {
+			c := t.Protocols[p]
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\n", p, c.Packets, c.Bytes, c.AvgSize)
+		}
+		if len(t.Throughput) > 0 {
+			fmt.Fprintf(tw, "\nTHROUGHPUT (per %gs)\tDIRECTION\tMEAN\tPEAK\n", t.IntervalS)
+			for _, r := range t.Throughput {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Protocol, r.Direction, rate(r.MeanBits), rate(r.PeakBits))
+			}
+		}
+		fmt.Fprintf(tw, "\nunique addresses\t%d IP, %d MAC\n", t.UniqueIPs, t.UniqueMACs)
+		fmt.Fprintf(tw, "new connections\t%d\n", t.NewConns)
 	}
 	if len(s.Decode) > 0 {
 		fmt.Fprintf(tw, "\nDECODE FAILURE\tFRAMES\n")

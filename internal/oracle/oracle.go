@@ -77,6 +77,9 @@ func (s Set) Has(c Category) bool { return s&(1<<c) != 0 }
 // Frames maps frame numbers to the categories flagged on them.
 type Frames map[uint64]Set
 
+// Streams maps flagged frame numbers to their TCP stream index.
+type Streams map[uint64]uint64
+
 // fromWireshark maps a tcp.analysis flag name to categories.
 func fromWireshark(flag string) Set {
 	switch flag {
@@ -120,8 +123,9 @@ func FromEventType(t event.Type) Set {
 
 // ParseTSV reads a corpus truth file: a header line, then
 // "frame<TAB>tcp_stream<TAB>flag,flag,...".
-func ParseTSV(r io.Reader) (Frames, error) {
+func ParseTSV(r io.Reader) (Frames, Streams, error) {
 	out := Frames{}
+	streams := Streams{}
 	sc := bufio.NewScanner(r)
 	line := 0
 	for sc.Scan() {
@@ -134,17 +138,20 @@ func ParseTSV(r io.Reader) (Frames, error) {
 			if strings.TrimSpace(sc.Text()) == "" {
 				continue
 			}
-			return nil, fmt.Errorf("line %d: want 3 tab-separated fields, got %d", line, len(f))
+			return nil, nil, fmt.Errorf("line %d: want 3 tab-separated fields, got %d", line, len(f))
 		}
 		n, err := strconv.ParseUint(f[0], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: frame %q: %w", line, f[0], err)
+			return nil, nil, fmt.Errorf("line %d: frame %q: %w", line, f[0], err)
+		}
+		if st, err := strconv.ParseUint(strings.Split(f[1], ",")[0], 10, 64); err == nil {
+			streams[n] = st
 		}
 		for _, flag := range strings.Split(f[2], ",") {
 			out[n] |= fromWireshark(strings.TrimSpace(flag))
 		}
 	}
-	return out, sc.Err()
+	return out, streams, sc.Err()
 }
 
 // wiresharkFlags are the tcp.analysis fields asked of tshark.
@@ -158,13 +165,14 @@ func wiresharkFlags() []string {
 var ErrNoTshark = errors.New("tshark not found in PATH")
 
 // Tshark runs tshark (one pass, its defaults) on path and returns its flags
-// per frame, the same way the corpus truth files were made.
-func Tshark(ctx context.Context, path string) (Frames, error) {
+// and stream index per flagged frame, the same way the corpus truth files
+// were made.
+func Tshark(ctx context.Context, path string) (Frames, Streams, error) {
 	bin, err := exec.LookPath("tshark")
 	if err != nil {
-		return nil, ErrNoTshark
+		return nil, nil, ErrNoTshark
 	}
-	args := []string{"-n", "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-e", "frame.number"}
+	args := []string{"-n", "-r", path, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-e", "frame.number", "-e", "tcp.stream"}
 	flags := wiresharkFlags()
 	for _, f := range flags {
 		args = append(args, "-e", "tcp.analysis."+f)
@@ -174,9 +182,10 @@ func Tshark(ctx context.Context, path string) (Frames, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// tshark exits 2 on a truncated file after printing what it read.
 	if err := cmd.Run(); err != nil && stdout.Len() == 0 {
-		return nil, fmt.Errorf("tshark %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
+		return nil, nil, fmt.Errorf("tshark %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
 	}
 	out := Frames{}
+	streams := Streams{}
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -186,15 +195,21 @@ func Tshark(ctx context.Context, path string) (Frames, error) {
 			continue
 		}
 		for i, name := range flags {
-			if i+1 < len(f) && f[i+1] != "" {
+			if i+2 < len(f) && f[i+2] != "" {
 				out[n] |= fromWireshark(name)
 			}
 		}
 		if out[n] == 0 {
 			delete(out, n)
+			continue
+		}
+		if len(f) > 1 {
+			if st, err := strconv.ParseUint(strings.Split(f[1], ",")[0], 10, 64); err == nil {
+				streams[n] = st
+			}
 		}
 	}
-	return out, sc.Err()
+	return out, streams, sc.Err()
 }
 
 // Confusion counts agreement for one category.
@@ -219,6 +234,10 @@ func (c Confusion) Recall() float64 {
 // Result is the comparison of one or more captures.
 type Result struct {
 	C [NumCategories]Confusion
+	// StreamsAgree and StreamsDiffer count frames flagged by both whose
+	// stream index is the same / not the same as tshark's tcp.stream.
+	StreamsAgree, StreamsDiffer uint64
+	StreamDiffs                 []string
 	// Diffs lists up to a few disagreeing frames per category.
 	Diffs [NumCategories][]string
 }
@@ -262,8 +281,36 @@ func (r *Result) note(c Category, s string) {
 	}
 }
 
+// CompareStreams adds the stream-index agreement of frames both flagged.
+func (r *Result) CompareStreams(name string, want, got Streams) {
+	frames := make([]uint64, 0, len(want))
+	for f := range want {
+		if _, ok := got[f]; ok {
+			frames = append(frames, f)
+		}
+	}
+	sort.Slice(frames, func(i, j int) bool { return frames[i] < frames[j] })
+	for _, f := range frames {
+		if want[f] == got[f] {
+			r.StreamsAgree++
+			continue
+		}
+		r.StreamsDiffer++
+		if len(r.StreamDiffs) < maxDiffs {
+			r.StreamDiffs = append(r.StreamDiffs, fmt.Sprintf("%s frame %d: tcp.stream %d, tcpviz %d", name, f, want[f], got[f]))
+		}
+	}
+}
+
 // Add merges o into r.
 func (r *Result) Add(o *Result) {
+	r.StreamsAgree += o.StreamsAgree
+	r.StreamsDiffer += o.StreamsDiffer
+	for _, d := range o.StreamDiffs {
+		if len(r.StreamDiffs) < maxDiffs {
+			r.StreamDiffs = append(r.StreamDiffs, d)
+		}
+	}
 	for c := range r.C {
 		r.C[c].TP += o.C[c].TP
 		r.C[c].FP += o.C[c].FP

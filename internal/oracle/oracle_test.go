@@ -36,6 +36,10 @@ func captures(t *testing.T, dir string) []string {
 
 func requireAgreement(t *testing.T, total *Result) {
 	t.Helper()
+	t.Logf("stream index of frames flagged by both: %d agree with tcp.stream, %d differ", total.StreamsAgree, total.StreamsDiffer)
+	if total.StreamsDiffer > 0 {
+		t.Errorf("%d flagged frames have another stream index than tshark's tcp.stream: %s", total.StreamsDiffer, strings.Join(total.StreamDiffs, "; "))
+	}
 	t.Logf("agreement with Wireshark, frame by frame:\n%s", total.Table())
 	for c := Category(0); c < NumCategories; c++ {
 		if len(total.Diffs[c]) > 0 {
@@ -65,12 +69,12 @@ func TestCorpusAgainstWireshark(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		want, err := ParseTSV(f)
+		want, wantStreams, err := ParseTSV(f)
 		f.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", truth, err)
 		}
-		got, err := Analyse(context.Background(), path)
+		got, gotStreams, err := Analyse(context.Background(), path)
 		if got == nil {
 			// Unreadable from the start; tshark read nothing either.
 			if len(want) != 0 {
@@ -80,6 +84,7 @@ func TestCorpusAgainstWireshark(t *testing.T) {
 		}
 		var one Result
 		one.Compare(filepath.Base(path), want, got)
+		one.CompareStreams(filepath.Base(path), wantStreams, gotStreams)
 		total.Add(&one)
 	}
 	requireAgreement(t, &total)
@@ -93,19 +98,20 @@ func TestSamplesAgainstTshark(t *testing.T) {
 	}
 	var total Result
 	for _, path := range files {
-		want, err := Tshark(context.Background(), path)
+		want, wantStreams, err := Tshark(context.Background(), path)
 		if errors.Is(err, ErrNoTshark) {
 			t.Skip("tshark not installed (CI installs it)")
 		}
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
-		got, err := Analyse(context.Background(), path)
+		got, gotStreams, err := Analyse(context.Background(), path)
 		if got == nil {
 			t.Fatalf("%s: %v", path, err)
 		}
 		var one Result
 		one.Compare(filepath.Base(path), want, got)
+		one.CompareStreams(filepath.Base(path), wantStreams, gotStreams)
 		total.Add(&one)
 	}
 	requireAgreement(t, &total)

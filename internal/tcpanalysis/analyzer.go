@@ -168,6 +168,7 @@ type half struct {
 }
 
 type conn struct {
+	stream    uint64 // the flow table's stream id, for events
 	h         [2]half
 	addr      [2]netip.Addr // sender of direction i
 	port      [2]uint16
@@ -208,6 +209,7 @@ func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool) {
 	if created {
 		a.Stats.Connections++
 		c.init(p, d)
+		c.stream = e.Stream
 	}
 	a.analyse(e, c, p, d)
 	return c.initiator == d, created
@@ -727,7 +729,7 @@ func (a *Analyzer) emit(c *conn, p *decode.Packet, d int, typ event.Type, sev ev
 	f, r := &c.h[d], &c.h[1-d]
 	ev := &a.ev
 	*ev = event.Event{
-		TS: p.TS, Frame: p.Frame, Type: typ, Severity: sev, Proto: event.TCP,
+		TS: p.TS, Frame: p.Frame, Type: typ, Severity: sev, Proto: event.TCP, Stream: c.stream,
 		Src: p.Src, Dst: p.Dst, SrcPort: p.SrcPort, DstPort: p.DstPort,
 		Seq: p.TCP.Seq - uint32(f.baseSeq), Len: p.PayloadLen,
 	}
