@@ -40,16 +40,17 @@ type Decoder struct {
 	sll   layers.LinuxSLL
 	sll2  sll2
 	loop  layers.Loopback
-	ip4   layers.IPv4
-	ip6   layers.IPv6
+	ip4   ip4
+	ip6   ip6
 	ext   layers.IPv6ExtensionSkipper
-	tcp   layers.TCP
+	frag6 frag6
+	tcp   tcp
 	udp   layers.UDP
 	icmp4 layers.ICMPv4
 	icmp6 layers.ICMPv6
 	gre   gre
 	aruba arubaWLAN
-	gtp   layers.GTPv1U
+	gtp   gtpU
 	vxlan layers.VXLAN
 	nflog nflog
 
@@ -64,7 +65,9 @@ type Decoder struct {
 // New returns a ready Decoder.
 func New() *Decoder {
 	d := &Decoder{decoded: make([]gopacket.LayerType, 0, 16)}
-	all := []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ext, &d.tcp, &d.udp, &d.icmp4, &d.icmp6,
+	// frag6 comes after ext: it takes LayerTypeIPv6Fragment over from
+	// the skipper.
+	all := []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ext, &d.frag6, &d.tcp, &d.udp, &d.icmp4, &d.icmp6,
 		&d.gre, &d.aruba, &d.gtp, &d.vxlan, &d.nflog}
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
@@ -134,13 +137,25 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 		d.Stats.Truncated++
 	}
 	ipEnd := -1
+	inner, cut, badOpts := false, false, false
 	for _, lt := range d.decoded {
+		if inner {
+			// The inner packet replaces the outer one from its first
+			// layer on. Fix: this used to happen at the tunnel header
+			// itself, so a tunnel with nothing decodable inside (a
+			// GTP-U echo, VXLAN carrying ARP) lost its outer UDP, kept
+			// stale outer ports, and was counted as bad_header.
+			inner = false
+			p.Tunnelled = true
+			p.VLANs = 0
+			p.Net, p.Src, p.Dst, p.IPProto = NetNone, netip.Addr{}, netip.Addr{}, 0
+			p.Transport, p.SrcPort, p.DstPort = TransNone, 0, 0
+			p.PayloadLen, p.Payload = 0, nil
+			ipEnd = -1
+		}
 		switch lt {
 		case layers.LayerTypeGRE, layers.LayerTypeGTPv1U, layers.LayerTypeVXLAN:
-			// The inner packet replaces the outer one.
-			p.Tunnelled = true
-			p.Transport = TransNone
-			p.VLANs = 0
+			inner = true
 		case layers.LayerTypeEthernet:
 			p.HasMAC = true
 			copy(p.SrcMAC[:], d.eth.SrcMAC)
@@ -153,6 +168,10 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 			p.EtherType = uint16(d.sll.EthernetType)
 		case layerTypeSLL2:
 			p.EtherType = uint16(d.sll2.Protocol)
+		case layerTypeArubaWLAN:
+			// Fix: the SNAP EtherType was not recorded, so ARP inside
+			// Aruba GRE kept the outer IPv4 EtherType.
+			p.EtherType = uint16(d.aruba.EtherType)
 		case layers.LayerTypeIPv4:
 			p.Net = NetIPv4
 			p.EtherType = uint16(layers.EthernetTypeIPv4)
@@ -174,18 +193,21 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 			p.Src = netip.AddrFrom16([16]byte(d.ip6.SrcIP))
 			p.Dst = netip.AddrFrom16([16]byte(d.ip6.DstIP))
 			p.IPProto = uint8(d.ip6.NextHeader)
-			if d.ip6.HopByHop != nil {
-				p.IPProto = uint8(d.ip6.HopByHop.NextHeader)
-			}
-			ipEnd = offset(data, d.ip6.Contents) + 40 + int(d.ip6.Length)
+			ipEnd = offset(data, d.ip6.Contents) + 40 + d.ip6.plen
 		case layers.LayerTypeIPv6Fragment:
-			p.Fragment = true
+			p.IPProto = uint8(d.frag6.NextHeader)
+			if !d.frag6.Atomic() {
+				p.Fragment = true
+			}
 		case layers.LayerTypeIPv6Routing, layers.LayerTypeIPv6Destination, layers.LayerTypeIPv6HopByHop:
+			// The skipper's value holds the last extension header,
+			// whose next header is the one that counts.
 			p.IPProto = uint8(d.ext.NextHeader)
 		case layers.LayerTypeTCP:
 			p.Transport = TransTCP
 			p.SrcPort, p.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
-			d.fillTCP(&p.TCP)
+			badOpts = !d.fillTCP(&p.TCP)
+			cut = d.tcp.cut
 			// Segment length as Wireshark computes it: the frame's
 			// length on the wire, trimmed to the IP total length.
 			start := offset(data, d.tcp.Contents) + int(d.tcp.DataOffset)*4
@@ -205,6 +227,11 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 				p.PayloadLen = int(d.udp.Length) - 8
 			} else {
 				p.PayloadLen = ipEnd - offset(data, d.udp.Contents) - 8
+			}
+			if p.PayloadLen < 0 {
+				// Fix: a UDP length of 0 (jumbogram) behind an IP
+				// length that leaves no room made this negative.
+				p.PayloadLen = 0
 			}
 			p.Payload = d.udp.Payload
 		case layers.LayerTypeICMPv4:
@@ -226,15 +253,27 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 		return false
 	}
 	if err != nil {
-		d.Stats.Add(d.failureReason(data, parser.Truncated))
+		d.Stats.Add(d.failureReason(p, linkType, parser.Truncated))
 		if p.Transport == TransTCP || p.Transport == TransUDP {
 			return true
 		}
 		return false
 	}
+	switch {
+	case cut:
+		// The fixed header was decoded but its options were cut; the
+		// segment is still analysed, as Wireshark does.
+		d.Stats.Add(ReasonTruncatedTCP)
+	case badOpts:
+		d.Stats.Add(ReasonBadTCP)
+	}
 	if p.Net != NetNone && p.Transport == TransNone && (p.IPProto == 6 || p.IPProto == 17) {
-		// The IP header named TCP/UDP but nothing was decoded.
-		d.Stats.Add(ReasonBadOther)
+		// The IP header named TCP/UDP but its payload was empty: cut
+		// by the snapshot length, or an IP length with no room left.
+		// Fix: this was counted as bad_header whatever the cause, and
+		// the transport reported as TransOther.
+		d.Stats.Add(d.failureReason(p, linkType, parser.Truncated))
+		return false
 	}
 	if p.Transport == TransNone && p.Net != NetNone && p.Net != NetARP && p.Net != NetOther {
 		p.Transport = TransOther
@@ -243,30 +282,31 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 }
 
 // failureReason names the layer that failed: the one after the last decoded.
-func (d *Decoder) failureReason(data []byte, truncated bool) Reason {
+// p.IPProto is the protocol the last IP header (or extension header) named.
+func (d *Decoder) failureReason(p *Packet, linkType uint32, truncated bool) Reason {
 	if len(d.decoded) == 0 {
+		switch linkType {
+		case LinkRaw, LinkRawBSD, LinkRawOpen, LinkIPv4, LinkIPv6:
+			// Fix: on raw-IP links the first header is the IP
+			// header; its failure was counted as bad_link_header.
+			if truncated {
+				return ReasonTruncatedIP
+			}
+			return ReasonBadIP
+		}
 		return ReasonBadLink
 	}
-	switch last := d.decoded[len(d.decoded)-1]; last {
-	case layers.LayerTypeIPv4, layers.LayerTypeIPv6, layers.LayerTypeIPv6Destination, layers.LayerTypeIPv6Routing, layers.LayerTypeIPv6HopByHop:
-		proto := uint8(d.ip4.Protocol)
-		if last != layers.LayerTypeIPv4 {
-			proto = uint8(d.ip6.NextHeader)
-			if d.ip6.HopByHop != nil {
-				proto = uint8(d.ip6.HopByHop.NextHeader)
-			}
-			if last != layers.LayerTypeIPv6 {
-				proto = uint8(d.ext.NextHeader)
-			}
-		}
+	switch d.decoded[len(d.decoded)-1] {
+	case layers.LayerTypeIPv4, layers.LayerTypeIPv6, layers.LayerTypeIPv6Destination, layers.LayerTypeIPv6Routing,
+		layers.LayerTypeIPv6HopByHop, layers.LayerTypeIPv6Fragment:
 		switch {
-		case proto == 6 && truncated:
+		case p.IPProto == 6 && truncated:
 			return ReasonTruncatedTCP
-		case proto == 6:
+		case p.IPProto == 6:
 			return ReasonBadTCP
-		case proto == 17 && truncated:
+		case p.IPProto == 17 && truncated:
 			return ReasonTruncatedUDP
-		case proto == 17:
+		case p.IPProto == 17:
 			return ReasonBadUDP
 		}
 		return ReasonBadOther
@@ -279,25 +319,43 @@ func (d *Decoder) failureReason(data []byte, truncated bool) Reason {
 	return ReasonBadIP
 }
 
-func (d *Decoder) fillTCP(t *TCP) {
+// fillTCP copies the header fields and reads the options (RFC 9293 §3.1)
+// from the header bytes, as far as they were captured. An option that does
+// not fit ends the list, as in Wireshark; fillTCP then reports false unless
+// the capture, not the option, ended early.
+func (d *Decoder) fillTCP(t *TCP) bool {
 	h := &d.tcp
 	t.Seq, t.Ack = h.Seq, h.Ack
 	t.Window = h.Window
 	t.HeaderLen = h.DataOffset * 4
 	t.WScale = -1
-	if len(h.Contents) >= 14 {
-		t.Flags = h.Contents[13]
+	t.Flags = h.Contents[13]
+	opts := h.Contents[20:]
+	if len(opts) > int(t.HeaderLen)-20 {
+		opts = opts[:int(t.HeaderLen)-20]
 	}
-	for i := range h.Options {
-		o := &h.Options[i]
-		switch o.OptionType {
+	for len(opts) > 0 {
+		kind := opts[0]
+		if kind == 0 { // end of option list
+			break
+		}
+		if kind == 1 { // no-operation
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || opts[1] < 2 || int(opts[1]) > len(opts) {
+			return h.cut
+		}
+		data := opts[2:opts[1]]
+		opts = opts[opts[1]:]
+		switch layers.TCPOptionKind(kind) {
 		case layers.TCPOptionKindMSS:
-			if len(o.OptionData) == 2 {
-				t.MSS = binary.BigEndian.Uint16(o.OptionData)
+			if len(data) == 2 {
+				t.MSS = binary.BigEndian.Uint16(data)
 			}
 		case layers.TCPOptionKindWindowScale:
-			if len(o.OptionData) == 1 {
-				ws := o.OptionData[0]
+			if len(data) == 1 {
+				ws := data[0]
 				// RFC 7323 §2.3: a shift above 14 is used as 14.
 				if ws > 14 {
 					ws = 14
@@ -307,16 +365,17 @@ func (d *Decoder) fillTCP(t *TCP) {
 		case layers.TCPOptionKindSACKPermitted:
 			t.SACKPerm = true
 		case layers.TCPOptionKindSACK:
-			for b := o.OptionData; len(b) >= 8 && t.NSACK < 4; b = b[8:] {
+			for b := data; len(b) >= 8 && t.NSACK < 4; b = b[8:] {
 				t.SACK[t.NSACK] = SACKBlock{binary.BigEndian.Uint32(b[0:4]), binary.BigEndian.Uint32(b[4:8])}
 				t.NSACK++
 			}
 		case layers.TCPOptionKindTimestamps:
-			if len(o.OptionData) == 8 {
+			if len(data) == 8 {
 				t.HasTS = true
-				t.TSVal = binary.BigEndian.Uint32(o.OptionData[0:4])
-				t.TSEcr = binary.BigEndian.Uint32(o.OptionData[4:8])
+				t.TSVal = binary.BigEndian.Uint32(data[0:4])
+				t.TSEcr = binary.BigEndian.Uint32(data[4:8])
 			}
 		}
 	}
+	return true
 }

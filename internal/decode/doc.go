@@ -1,12 +1,18 @@
-// Package decode turns one captured frame into a Packet: link layer (Ethernet
-// with 802.1Q/QinQ tags, Linux cooked SLL and SLL2, raw IPv4/IPv6, BSD
-// loopback), IPv4/IPv6 (extension headers skipped), and TCP, UDP or ICMP.
+// Package decode turns one captured frame into a Packet: link layer
+// (Ethernet with 802.1Q/QinQ tags, Linux cooked SLL and SLL2, raw IPv4/IPv6,
+// BSD loopback, NFLOG), IPv4/IPv6 (extension headers skipped, atomic
+// fragments accepted), tunnels decoded through to the inner packet (GRE
+// including Aruba's 802.11-in-GRE, GTP-U, VXLAN), and TCP, UDP or ICMP.
 //
 // A Decoder owns one gopacket DecodingLayerParser per first layer, all sharing
 // the same layer values held inside the Decoder, so decoding a packet
-// allocates nothing. Decode fills a caller-owned Packet whose byte slices
-// alias the frame; they are valid only as long as the frame's bytes are.
+// allocates nothing; where a gopacket layer allocated, panicked or
+// mis-measured lengths (IPv4/IPv6, TCP options, GRE, GTP-U), this package
+// has its own DecodingLayer. Decode fills a caller-owned Packet whose byte
+// slices alias the frame; they are valid only as long as the frame's bytes
+// are.
 //
 // Frames that cannot be decoded are not errors: they are counted by reason in
-// Decoder.Stats and the Packet says how far decoding got.
+// Decoder.Stats and the Packet says how far decoding got. A TCP header whose
+// options the snapshot length cut still decodes as TCP, as in Wireshark.
 package decode

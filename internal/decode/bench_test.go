@@ -1,0 +1,82 @@
+package decode_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
+	"github.com/tcpviz/tcpviz/internal/decode"
+)
+
+// benchMix is a traffic mix weighted towards what parse-pcap sees most:
+// plain TCP over Ethernet, then IPv6, cooked captures, VLANs, tunnels and
+// the odd non-TCP frame.
+func benchMix(tb testing.TB) []capFrame {
+	tb.Helper()
+	syn := build(tb, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP),
+		segment(decode.FlagSYN,
+			layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionData: []byte{0x05, 0xb4}},
+			layers.TCPOption{OptionType: layers.TCPOptionKindSACKPermitted},
+			layers.TCPOption{OptionType: layers.TCPOptionKindTimestamps, OptionData: make([]byte, 8)},
+			layers.TCPOption{OptionType: layers.TCPOptionKindNop},
+			layers.TCPOption{OptionType: layers.TCPOptionKindWindowScale, OptionData: []byte{7}}))
+	data := build(tb, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP),
+		segment(pshAck), make(gopacket.Payload, 1448))
+	eth := func(b []byte) capFrame { return capFrame{linkType: decode.LinkEthernet, origLen: len(b), data: b} }
+	mix := []capFrame{
+		eth(tcp4(tb)), eth(tcp4(tb)), eth(data), eth(data), eth(syn), eth(tcp6(tb)),
+		{linkType: decode.LinkSLL2, data: cat(sll2Header(0x0800), ip4Packet(tb))},
+		{linkType: decode.LinkSLL, data: cat(sllHeader(0x86dd), ip6Packet(tb))},
+		eth(build(tb, ether(macCli, macSrv, layers.EthernetTypeDot1Q), &layers.Dot1Q{VLANIdentifier: 100, Type: layers.EthernetTypeIPv4},
+			ipv4(cli4, srv4, layers.IPProtocolTCP), segment(pshAck), hello)),
+		eth(vxlanFrame(tb, tcp4(tb))),
+		eth(gtpFrame(tb, 255, true, ip4Packet(tb))),
+		eth(greFrame(tb, &layers.GRE{Protocol: layers.EthernetTypeIPv4}, ip4Packet(tb))),
+		eth(build(tb, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolUDP),
+			&layers.UDP{SrcPort: 53000, DstPort: 53}, hello)),
+		eth(arpFrame(tb)),
+	}
+	for i := range mix {
+		mix[i].origLen = len(mix[i].data)
+	}
+	return mix
+}
+
+func benchDecode(b *testing.B, frames []capFrame) {
+	var bytes int
+	for _, f := range frames {
+		bytes += len(f.data)
+	}
+	d := decode.New()
+	var p decode.Packet
+	b.ReportAllocs()
+	b.SetBytes(int64(bytes / len(frames)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := &frames[i%len(frames)]
+		d.Decode(uint64(i), 0, f.linkType, f.origLen, f.data, &p)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pkts/s")
+}
+
+// BenchmarkDecode decodes one frame per operation: a hand-built mix, and the
+// first frames of the real-capture corpus when it is present.
+func BenchmarkDecode(b *testing.B) {
+	b.Run("mix", func(b *testing.B) { benchDecode(b, benchMix(b)) })
+	b.Run("corpus", func(b *testing.B) {
+		var frames []capFrame
+		for _, path := range corpusFiles(b) {
+			fs, err := readCapture(path, 2000)
+			if err != nil {
+				b.Fatalf("read %s: %v", filepath.Base(path), err)
+			}
+			frames = append(frames, fs...)
+		}
+		if len(frames) == 0 {
+			b.Skip("no frames in the corpus")
+		}
+		benchDecode(b, frames)
+	})
+}
