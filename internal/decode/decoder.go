@@ -51,6 +51,7 @@ type Decoder struct {
 	gre   gre
 	aruba arubaWLAN
 	gtp   gtpU
+	gnv   geneve
 	vxlan layers.VXLAN
 	nflog nflog
 
@@ -68,7 +69,7 @@ func New() *Decoder {
 	// frag6 comes after ext: it takes LayerTypeIPv6Fragment over from
 	// the skipper.
 	all := []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ext, &d.frag6, &d.tcp, &d.udp, &d.icmp4, &d.icmp6,
-		&d.gre, &d.aruba, &d.gtp, &d.vxlan, &d.nflog}
+		&d.gre, &d.aruba, &d.gtp, &d.gnv, &d.vxlan, &d.nflog}
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		// A sparse container indexes decoders by layer type: one slice
@@ -154,7 +155,7 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 			ipEnd = -1
 		}
 		switch lt {
-		case layers.LayerTypeGRE, layers.LayerTypeGTPv1U, layers.LayerTypeVXLAN:
+		case layers.LayerTypeGRE, layers.LayerTypeGTPv1U, layers.LayerTypeVXLAN, layers.LayerTypeGeneve:
 			inner = true
 		case layers.LayerTypeEthernet:
 			p.HasMAC = true

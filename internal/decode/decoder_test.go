@@ -168,6 +168,8 @@ func decodeCases(t testing.TB) []decodeCase {
 		decodeCase{name: "vxlan ethernet ipv4 tcp", link: decode.LinkEthernet, wantOK: true, want: vxlanWant,
 			frame: vxlanFrame(t, tcp4(t))},
 		decodeCase{name: "vxlan arp", link: decode.LinkEthernet, want: innerARP, frame: vxlanFrame(t, arpFrame(t))},
+		decodeCase{name: "geneve ethernet ipv4 tcp", link: decode.LinkEthernet, wantOK: true, want: vxlanWant,
+			frame: geneveFrame(t, tcp4(t))},
 	)
 
 	// TCP options and flags.

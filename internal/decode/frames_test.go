@@ -227,3 +227,12 @@ func arpFrame(tb testing.TB) []byte {
 		DstHwAddress: make([]byte, 6), DstProtAddress: srv4.AsSlice(),
 	})
 }
+
+// geneveFrame is Ethernet/IPv4/UDP 6081/Geneve (one 8-byte option) carrying
+// the inner Ethernet frame.
+func geneveFrame(tb testing.TB, inner []byte) []byte {
+	hdr := []byte{0x02, 0x00, 0x65, 0x58, 0, 0, 42, 0, // version 0, 2 option words, TEB, VNI 42
+		0x01, 0x02, 0x03, 0x01, 0xde, 0xad, 0xbe, 0xef} // class, type, length 1 word, data
+	return build(tb, ether(macOuter, macTEP, layers.EthernetTypeIPv4), ipv4(tep1, tep2, layers.IPProtocolUDP),
+		&layers.UDP{SrcPort: 49152, DstPort: 6081}, gopacket.Payload(cat(hdr, inner)))
+}

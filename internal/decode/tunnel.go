@@ -231,3 +231,38 @@ func (g *gtpU) NextLayerType() gopacket.LayerType {
 	}
 	return gopacket.LayerTypeZero
 }
+
+// geneve decodes a Geneve header (RFC 8926 §3.4): version and option
+// length, flags, protocol type, VNI, then options, which are skipped.
+// gopacket's Geneve copies every option into a list that grows across
+// packets; this keeps nothing but the protocol.
+type geneve struct {
+	layers.BaseLayer
+	Protocol layers.EthernetType
+}
+
+var errGeneve = errors.New("geneve header too short or not version 0")
+
+func (g *geneve) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if len(data) < 8 {
+		df.SetTruncated()
+		return errGeneve
+	}
+	if data[0]>>6 != 0 {
+		return errGeneve
+	}
+	n := 8 + int(data[0]&0x3f)*4
+	if len(data) < n {
+		df.SetTruncated()
+		return errGeneve
+	}
+	g.Protocol = layers.EthernetType(binary.BigEndian.Uint16(data[2:4]))
+	g.BaseLayer = layers.BaseLayer{Contents: data[:n], Payload: data[n:]}
+	return nil
+}
+
+func (g *geneve) CanDecode() gopacket.LayerClass { return layers.LayerTypeGeneve }
+
+// NextLayerType maps Transparent Ethernet Bridging (0x6558) to Ethernet
+// through gopacket's EtherType table, and IPv4/IPv6 likewise.
+func (g *geneve) NextLayerType() gopacket.LayerType { return g.Protocol.LayerType() }
