@@ -20,6 +20,10 @@ var (
 // Error locates a problem in a capture: which input, at which byte offset (of
 // the decompressed stream for gzip input) and, once records were read, after
 // which frame.
+//
+// For ErrTruncated, Offset is where the input ended; for ErrCorrupt, it is the
+// start of the file header, record or pcapng block that holds the bad value
+// (for damage inside a gzip stream, how far decompression got).
 type Error struct {
 	File   string
 	Offset int64

@@ -2,6 +2,8 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -75,8 +77,10 @@ type Reader struct {
 	pcapNanos bool
 	pcapLink  uint32
 
-	// pcapng: interfaces of the current section
+	// pcapng: interfaces of the current section, and where the block
+	// being read starts (the Offset of its ErrCorrupt errors)
 	ifaces []ngInterface
+	block  int64
 
 	hdr [32]byte
 	buf []byte
@@ -94,6 +98,11 @@ type ngInterface struct {
 // Open opens path ("-" for stdin) and reads its file header.
 func Open(path string, stdin io.Reader) (*Reader, error) {
 	if path == "-" {
+		// Fix: a nil stdin used to reach bufio and panic on the first
+		// read; say what is missing instead.
+		if stdin == nil {
+			return nil, fmt.Errorf("open -: no standard input to read")
+		}
 		return NewReader("stdin", stdin, nil)
 	}
 	st, err := os.Stat(path)
@@ -123,6 +132,10 @@ func NewReader(name string, src io.Reader, closer io.Closer) (*Reader, error) {
 	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, gerr := gzip.NewReader(r.br)
 		if gerr != nil {
+			// Fix: a gzip header cut short is truncation, not corruption.
+			if errors.Is(gerr, io.EOF) || errors.Is(gerr, io.ErrUnexpectedEOF) {
+				return nil, r.errorf(ErrTruncated, "gzip header cut short")
+			}
 			return nil, r.errorf(ErrCorrupt, "gzip header: %v", gerr)
 		}
 		r.gz = gz
@@ -135,27 +148,46 @@ func NewReader(name string, src io.Reader, closer io.Closer) (*Reader, error) {
 			return nil, r.errorf(ErrEmpty, "no bytes to read")
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, r.errorf(ErrTruncated, "file header cut short (%d bytes)", len(magic))
+			// Fix: a short input is only a truncated capture if what
+			// there is could begin one; a 3-byte text file is not a
+			// capture at all.
+			if !magicPrefix(magic) {
+				return nil, r.errorf(ErrNotCapture, "%d bytes that begin no capture format", len(magic))
+			}
+			// Fix: report where the input ended, as every other
+			// ErrTruncated does, not byte 0.
+			return nil, r.errorAt(r.offset+int64(len(magic)), ErrTruncated, "file header cut short (%d bytes)", len(magic))
 		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		// Fix: a damaged gzip stream used to surface here as a bare
+		// error that errors.Is(err, ErrCorrupt) did not match.
+		return nil, r.sourceError(err, "file header")
 	}
+	var order binary.ByteOrder = binary.LittleEndian
+	nanos := false
 	switch binary.LittleEndian.Uint32(magic) {
 	case 0xa1b2c3d4:
-		return r, r.readPcapHeader(binary.LittleEndian, false)
 	case 0xa1b23c4d:
-		return r, r.readPcapHeader(binary.LittleEndian, true)
+		nanos = true
 	case 0xd4c3b2a1:
-		return r, r.readPcapHeader(binary.BigEndian, false)
+		order = binary.BigEndian
 	case 0x4d3cb2a1:
-		return r, r.readPcapHeader(binary.BigEndian, true)
+		order, nanos = binary.BigEndian, true
 	case 0x0a0d0d0a:
 		r.info.Format = FormatPcapNG
 		if err := r.readBlockHeaderAndSection(); err != nil {
 			return nil, err
 		}
 		return r, nil
+	default:
+		return nil, r.errorf(ErrNotCapture, "unknown magic %02x%02x%02x%02x", magic[0], magic[1], magic[2], magic[3])
 	}
-	return nil, r.errorf(ErrNotCapture, "unknown magic %02x%02x%02x%02x", magic[0], magic[1], magic[2], magic[3])
+	// Fix: the pcap cases used to return r alongside a header error, a
+	// half-built Reader that a caller checking only err could not tell from
+	// a good one; every error now comes with a nil Reader.
+	if err := r.readPcapHeader(order, nanos); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Info returns what the file header (and, for pcapng, the blocks read so far)
@@ -179,8 +211,39 @@ func (r *Reader) Close() error {
 	return nil
 }
 
+// errorf reports a problem at the current offset: where the input ended, for
+// ErrTruncated.
 func (r *Reader) errorf(kind error, format string, args ...any) error {
-	return &Error{File: r.name, Offset: r.offset, Frame: r.records, Kind: kind, Detail: fmt.Sprintf(format, args...)}
+	return r.errorAt(r.offset, kind, format, args...)
+}
+
+// errorAt reports a problem found in the header, record or block that starts
+// at off.
+//
+// Fix: corrupt-value errors used to rewind r.offset itself (r.offset -= 16),
+// which left Offset() wrong for any later call, and the other corrupt errors
+// reported wherever reading had got to inside the block. Every ErrCorrupt now
+// names the start of the structure holding the bad value.
+func (r *Reader) errorAt(off int64, kind error, format string, args ...any) error {
+	return &Error{File: r.name, Offset: off, Frame: r.records, Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
+// sourceError classifies an error from the underlying stream.
+//
+// Fix: errors from a gzip stream used to be returned bare. A cut gzip stream
+// reports io.ErrUnexpectedEOF (also from Peek and Discard, which the old code
+// did not treat as truncation) and a damaged one flate.CorruptInputError,
+// gzip.ErrChecksum or gzip.ErrHeader; they are now ErrTruncated and ErrCorrupt
+// like the same damage in an uncompressed file.
+func (r *Reader) sourceError(err error, what string) error {
+	var flateErr flate.CorruptInputError
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return r.errorf(ErrTruncated, "%s cut short", what)
+	case errors.As(err, &flateErr) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader):
+		return r.errorf(ErrCorrupt, "%s: damaged gzip stream: %v", what, err)
+	}
+	return fmt.Errorf("read %s at byte %d: %w", r.name, r.offset, err)
 }
 
 // read fills p completely or reports where the input ended.
@@ -193,31 +256,49 @@ func (r *Reader) read(p []byte, what string) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return r.errorf(ErrTruncated, "%s cut short (%d of %d bytes)", what, n, len(p))
 	}
-	return fmt.Errorf("read %s at byte %d: %w", r.name, r.offset, err)
+	return r.sourceError(err, what)
 }
 
 func (r *Reader) skip(n int, what string) error {
 	d, err := r.br.Discard(n)
 	r.offset += int64(d)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return r.errorf(ErrTruncated, "%s cut short (%d of %d bytes)", what, d, n)
 		}
-		return fmt.Errorf("read %s at byte %d: %w", r.name, r.offset, err)
+		return r.sourceError(err, what)
 	}
 	return nil
 }
 
-// atEOF reports a clean end of input at a record boundary.
+// atEOF reports a clean end of input at a record boundary. Only a plain
+// io.EOF is clean: a gzip stream cut at a record boundary reports
+// io.ErrUnexpectedEOF because its trailer is missing.
 func (r *Reader) atEOF() (bool, error) {
 	_, err := r.br.Peek(1)
-	if errors.Is(err, io.EOF) {
+	if err == io.EOF {
 		return true, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("read %s at byte %d: %w", r.name, r.offset, err)
+		return false, r.sourceError(err, "compressed stream")
 	}
 	return false, nil
+}
+
+// magicPrefix reports whether b, shorter than a magic number, could be the
+// start of one of the formats NewReader recognises.
+func magicPrefix(b []byte) bool {
+	for _, m := range [...][]byte{
+		{0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4}, // pcap µs
+		{0x4d, 0x3c, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d}, // pcap ns
+		{0x0a, 0x0d, 0x0d, 0x0a}, // pcapng
+		{0x1f, 0x8b},             // gzip
+	} {
+		if bytes.HasPrefix(m, b) || bytes.HasPrefix(b, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Reader) buffer(n int) []byte {
@@ -271,7 +352,7 @@ func (r *Reader) readPcapHeader(order binary.ByteOrder, nanos bool) error {
 	r.pcapNanos = nanos
 	r.info.Nanosecond = nanos
 	if major := order.Uint16(h[4:6]); major != 2 {
-		return r.errorf(ErrCorrupt, "pcap version %d.%d is not 2.x", major, order.Uint16(h[6:8]))
+		return r.errorAt(0, ErrCorrupt, "pcap version %d.%d is not 2.x", major, order.Uint16(h[6:8]))
 	}
 	r.info.Snaplen = order.Uint32(h[16:20])
 	// The upper bits of the link-type field carry FCS information
@@ -289,6 +370,7 @@ func (r *Reader) nextPcap(rec *Record) error {
 		}
 		return err
 	}
+	start := r.offset
 	h := r.hdr[:16]
 	if err := r.read(h, "record header"); err != nil {
 		return err
@@ -298,8 +380,7 @@ func (r *Reader) nextPcap(rec *Record) error {
 	capLen := r.order.Uint32(h[8:12])
 	origLen := r.order.Uint32(h[12:16])
 	if capLen > MaxRecord {
-		r.offset -= 16
-		return r.errorf(ErrCorrupt, "record claims %d captured bytes (limit %d)", capLen, MaxRecord)
+		return r.errorAt(start, ErrCorrupt, "record claims %d captured bytes (limit %d)", capLen, MaxRecord)
 	}
 	if !r.pcapNanos {
 		frac *= 1000
@@ -333,6 +414,7 @@ const (
 // readBlockHeaderAndSection reads a Section Header Block; the block type has
 // been peeked already.
 func (r *Reader) readBlockHeaderAndSection() error {
+	r.block = r.offset
 	h := r.hdr[:12]
 	if err := r.read(h, "pcapng section header"); err != nil {
 		return err
@@ -343,21 +425,19 @@ func (r *Reader) readBlockHeaderAndSection() error {
 	case 0x4d3c2b1a:
 		r.order = binary.BigEndian
 	default:
-		r.offset -= 4
-		return r.errorf(ErrCorrupt, "pcapng byte-order magic %x is neither 1a2b3c4d nor 4d3c2b1a", h[8:12])
+		return r.errorAt(r.block, ErrCorrupt, "pcapng byte-order magic %x is neither 1a2b3c4d nor 4d3c2b1a", h[8:12])
 	}
 	r.info.BigEndian = r.order == binary.BigEndian
 	total := r.order.Uint32(h[4:8])
 	if total < 28 || total%4 != 0 || total > maxBlock {
-		r.offset -= 12
-		return r.errorf(ErrCorrupt, "pcapng section header length %d", total)
+		return r.errorAt(r.block, ErrCorrupt, "pcapng section header length %d", total)
 	}
 	v := r.hdr[:4]
 	if err := r.read(v, "pcapng section header"); err != nil {
 		return err
 	}
 	if major := r.order.Uint16(v[0:2]); major != 1 {
-		return r.errorf(ErrCorrupt, "pcapng version %d.%d is not 1.x", major, r.order.Uint16(v[2:4]))
+		return r.errorAt(r.block, ErrCorrupt, "pcapng version %d.%d is not 1.x", major, r.order.Uint16(v[2:4]))
 	}
 	r.ifaces = r.ifaces[:0]
 	// Section length (8 bytes) and options are not needed; the trailing
@@ -369,7 +449,7 @@ func (r *Reader) readBlockHeaderAndSection() error {
 // the trailing copy of its length.
 func (r *Reader) finishBlock(total, consumed uint32) error {
 	if consumed+4 > total {
-		return r.errorf(ErrCorrupt, "pcapng block contents overrun its length %d", total)
+		return r.errorAt(r.block, ErrCorrupt, "pcapng block contents overrun its length %d", total)
 	}
 	if rest := int(total - consumed - 4); rest > 0 {
 		if err := r.skip(rest, "pcapng block"); err != nil {
@@ -381,7 +461,7 @@ func (r *Reader) finishBlock(total, consumed uint32) error {
 		return err
 	}
 	if got := r.order.Uint32(t); got != total {
-		return r.errorf(ErrCorrupt, "pcapng block trailer says %d bytes, header said %d", got, total)
+		return r.errorAt(r.block, ErrCorrupt, "pcapng block trailer says %d bytes, header said %d", got, total)
 	}
 	return nil
 }
@@ -401,6 +481,7 @@ func (r *Reader) nextPcapNG(rec *Record) error {
 			}
 			continue
 		}
+		r.block = r.offset
 		h := r.hdr[:8]
 		if err := r.read(h, "pcapng block header"); err != nil {
 			return err
@@ -408,8 +489,7 @@ func (r *Reader) nextPcapNG(rec *Record) error {
 		typ := r.order.Uint32(h[0:4])
 		total := r.order.Uint32(h[4:8])
 		if total < 12 || total%4 != 0 || total > maxBlock {
-			r.offset -= 8
-			return r.errorf(ErrCorrupt, "pcapng block of type %#x has length %d", typ, total)
+			return r.errorAt(r.block, ErrCorrupt, "pcapng block of type %#x has length %d", typ, total)
 		}
 		switch typ {
 		case ngIDB:
@@ -432,7 +512,7 @@ func (r *Reader) nextPcapNG(rec *Record) error {
 
 func (r *Reader) readIDB(total uint32) error {
 	if total < 20 {
-		return r.errorf(ErrCorrupt, "pcapng interface block length %d", total)
+		return r.errorAt(r.block, ErrCorrupt, "pcapng interface block length %d", total)
 	}
 	h := r.hdr[:8]
 	if err := r.read(h, "pcapng interface block"); err != nil {
@@ -458,7 +538,7 @@ func (r *Reader) readIDB(total uint32) error {
 		}
 		padded := (olen + 3) &^ 3
 		if consumed+padded > total-4 {
-			return r.errorf(ErrCorrupt, "pcapng interface option %d overruns its block", code)
+			return r.errorAt(r.block, ErrCorrupt, "pcapng interface option %d overruns its block", code)
 		}
 		val := r.hdr[12:20]
 		switch {
@@ -470,7 +550,7 @@ func (r *Reader) readIDB(total uint32) error {
 			iface.decimal = v&0x80 == 0
 			iface.exponent = v & 0x7f
 			if (iface.decimal && iface.exponent > 18) || (!iface.decimal && iface.exponent > 63) {
-				return r.errorf(ErrCorrupt, "pcapng if_tsresol %#x out of range", v)
+				return r.errorAt(r.block, ErrCorrupt, "pcapng if_tsresol %#x out of range", v)
 			}
 			if iface.decimal && iface.exponent > 6 || !iface.decimal && iface.exponent > 20 {
 				r.info.Nanosecond = true
@@ -490,7 +570,7 @@ func (r *Reader) readIDB(total uint32) error {
 		consumed += padded
 	}
 	if len(r.ifaces) >= 1<<16 {
-		return r.errorf(ErrCorrupt, "more than 65536 interfaces in one section")
+		return r.errorAt(r.block, ErrCorrupt, "more than 65536 interfaces in one section")
 	}
 	r.ifaces = append(r.ifaces, iface)
 	if len(r.ifaces) == 1 && r.info.Snaplen == 0 {
@@ -532,7 +612,7 @@ func pow10(e uint8) uint64 {
 
 func (r *Reader) readPacketBlock(rec *Record, typ, total uint32) error {
 	if total < 32 {
-		return r.errorf(ErrCorrupt, "pcapng packet block length %d", total)
+		return r.errorAt(r.block, ErrCorrupt, "pcapng packet block length %d", total)
 	}
 	h := r.hdr[:20]
 	if err := r.read(h, "pcapng packet block"); err != nil {
@@ -545,13 +625,13 @@ func (r *Reader) readPacketBlock(rec *Record, typ, total uint32) error {
 		ifID = uint32(r.order.Uint16(h[0:2]))
 	}
 	if ifID >= uint32(len(r.ifaces)) {
-		return r.errorf(ErrCorrupt, "packet names interface %d but the section describes %d", ifID, len(r.ifaces))
+		return r.errorAt(r.block, ErrCorrupt, "packet names interface %d but the section describes %d", ifID, len(r.ifaces))
 	}
 	ts := uint64(r.order.Uint32(h[4:8]))<<32 | uint64(r.order.Uint32(h[8:12]))
 	capLen := r.order.Uint32(h[12:16])
 	origLen := r.order.Uint32(h[16:20])
 	if capLen > MaxRecord || capLen > total-32 {
-		return r.errorf(ErrCorrupt, "packet block claims %d captured bytes in a %d-byte block", capLen, total)
+		return r.errorAt(r.block, ErrCorrupt, "packet block claims %d captured bytes in a %d-byte block", capLen, total)
 	}
 	data := r.buffer(int(capLen))
 	if err := r.read(data, "packet data"); err != nil {
@@ -571,10 +651,10 @@ func (r *Reader) readPacketBlock(rec *Record, typ, total uint32) error {
 
 func (r *Reader) readSimplePacket(rec *Record, total uint32) error {
 	if total < 16 {
-		return r.errorf(ErrCorrupt, "pcapng simple packet block length %d", total)
+		return r.errorAt(r.block, ErrCorrupt, "pcapng simple packet block length %d", total)
 	}
 	if len(r.ifaces) == 0 {
-		return r.errorf(ErrCorrupt, "simple packet block before any interface block")
+		return r.errorAt(r.block, ErrCorrupt, "simple packet block before any interface block")
 	}
 	h := r.hdr[:4]
 	if err := r.read(h, "pcapng simple packet block"); err != nil {
@@ -589,7 +669,7 @@ func (r *Reader) readSimplePacket(rec *Record, total uint32) error {
 		capLen = total - 16
 	}
 	if capLen > MaxRecord {
-		return r.errorf(ErrCorrupt, "simple packet block claims %d bytes", capLen)
+		return r.errorAt(r.block, ErrCorrupt, "simple packet block claims %d bytes", capLen)
 	}
 	data := r.buffer(int(capLen))
 	if err := r.read(data, "packet data"); err != nil {
