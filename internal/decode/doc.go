@@ -2,7 +2,7 @@
 // (Ethernet with 802.1Q/QinQ tags, Linux cooked SLL and SLL2, raw IPv4/IPv6,
 // BSD loopback, NFLOG), IPv4/IPv6 (extension headers skipped, atomic
 // fragments accepted), tunnels decoded through to the inner packet (GRE
-// including Aruba's 802.11-in-GRE, GTP-U, VXLAN), and TCP, UDP or ICMP.
+// including Aruba's 802.11-in-GRE, GTP-U, VXLAN, Geneve), and TCP, UDP or ICMP.
 //
 // A Decoder owns one gopacket DecodingLayerParser per first layer, all sharing
 // the same layer values held inside the Decoder, so decoding a packet
