@@ -24,120 +24,30 @@
 # missing and show up as RTP sequence gaps. (A capture on the interface carrying the nft ingress rule
 # would still contain them: AF_PACKET taps run before the netdev ingress hook. The script uses that
 # on purpose: a second capture there, diffed against the receiver's, names the dropped packets.)
+# The namespaces, cleanup, logging and dumpcap helpers are in lab.sh.
 set -euo pipefail
 
-OUT=${1:-samples}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
+LAB_NAME=record-rtp
+. "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
 
-for tool in ip nft ethtool socat dumpcap tshark capinfos gst-launch-1.0; do
-    command -v "$tool" >/dev/null || {
-        echo "record-rtp.sh: missing tool: $tool" >&2
-        [ "$tool" = gst-launch-1.0 ] && echo "  apt-get install gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good" >&2
-        exit 1
-    }
-done
-[ "$(id -u)" -eq 0 ] || { echo "record-rtp.sh: must run as root (network namespaces)" >&2; exit 1; }
+lab_outdir "${1:-samples}"
 
-NS_A="tvA$$"; NS_R="tvR$$"; NS_B="tvB$$"
-IF_A="tva$$"; IF_RA="tvra$$"; IF_RB="tvrb$$"; IF_B="tvb$$"
-IP_A=10.200.1.1; IP_RA=10.200.1.254; IP_RB=10.200.2.254; IP_B=10.200.2.2
+LAB_TOOL_HINTS[gst-launch-1.0]="apt-get install gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good"
+lab_require ip nft ethtool socat dumpcap tshark capinfos gst-launch-1.0
+
 SNAPLEN=128
+CAP_BUFFER_MB=16
 DROP_PER_MILLE=${DROP_PER_MILLE:-30}
 MAX_BYTES=$((2 * 1024 * 1024))
 
-WORK=$(mktemp -d /tmp/record-rtp.$$.XXXXXX)
-PIDS=()
+lab_start
 
-cleanup() {
-    local pid ns
-    for pid in "${PIDS[@]:-}"; do
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]:-}"; do
-        [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-    done
-    for ns in "$NS_A" "$NS_R" "$NS_B"; do
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[record-rtp] $*" >&2; }
-inA() { ip netns exec "$NS_A" "$@"; }
-inR() { ip netns exec "$NS_R" "$@"; }
-inB() { ip netns exec "$NS_B" "$@"; }
-
-forget_pid() {
-    local p keep=()
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && [ "$p" != "$1" ] && keep+=("$p"); done
-    PIDS=("${keep[@]:-}")
-}
-
-topology_up() {
-    local ns
-    for ns in "$NS_A" "$NS_R" "$NS_B"; do
-        ip netns add "$ns"
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-        ip -n "$ns" link set lo up
-    done
-    ip link add "$IF_A" type veth peer name "$IF_RA"
-    ip link set "$IF_A" netns "$NS_A"; ip link set "$IF_RA" netns "$NS_R"
-    ip link add "$IF_B" type veth peer name "$IF_RB"
-    ip link set "$IF_B" netns "$NS_B"; ip link set "$IF_RB" netns "$NS_R"
-    ip -n "$NS_A" addr add "$IP_A/24" dev "$IF_A"
-    ip -n "$NS_R" addr add "$IP_RA/24" dev "$IF_RA"
-    ip -n "$NS_R" addr add "$IP_RB/24" dev "$IF_RB"
-    ip -n "$NS_B" addr add "$IP_B/24" dev "$IF_B"
-    # Software checksums (correct UDP checksums in the capture), no offloads.
-    inA ethtool -K "$IF_A" tso off gso off gro off tx off >/dev/null
-    inB ethtool -K "$IF_B" tso off gso off gro off tx off >/dev/null
-    inR ethtool -K "$IF_RA" tso off gso off gro off >/dev/null
-    inR ethtool -K "$IF_RB" tso off gso off gro off >/dev/null
-    ip -n "$NS_A" link set "$IF_A" up
-    ip -n "$NS_R" link set "$IF_RA" up
-    ip -n "$NS_R" link set "$IF_RB" up
-    ip -n "$NS_B" link set "$IF_B" up
-    ip -n "$NS_A" route add default via "$IP_RA"
-    ip -n "$NS_B" route add default via "$IP_RB"
-    inR sysctl -qw net.ipv4.ip_forward=1
-    # Resolve ARP along the path before recording (a warm-up datagram to an unused port).
+# topology_up_warm: lab.sh's topology_up, then resolve ARP along the path before recording (a
+# warm-up datagram to an unused port).
+topology_up_warm() {
+    topology_up
     echo warmup | inB socat -u - "UDP4-SENDTO:$IP_A:5999" || true
     sleep 0.3
-}
-
-topology_down() {
-    local ns
-    for ns in "$NS_A" "$NS_R" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
-}
-
-CAP_PID=; CAP_LOG=
-capture_start() {   # FILE NS IF FILTER; sets CAP_PID and CAP_LOG
-    local file=$1 ns=$2 ifc=$3 filter=$4
-    rm -f "$file"
-    CAP_LOG="$WORK/dumpcap.$(basename "$file").log"
-    ip netns exec "$ns" dumpcap -i "$ifc" -s "$SNAPLEN" -B 16 -f "$filter" -w "$file" >"$CAP_LOG" 2>&1 &
-    CAP_PID=$!
-    PIDS+=("$CAP_PID")
-    local i
-    for i in $(seq 1 100); do
-        grep -q "Capturing on" "$CAP_LOG" 2>/dev/null && { sleep 0.3; return 0; }
-        sleep 0.1
-    done
-    echo "record-rtp.sh: dumpcap did not start" >&2; cat "$CAP_LOG" >&2; exit 1
-}
-capture_stop() {    # FILE PID LOG; SIGTERM (background jobs of a script ignore SIGINT)
-    local file=$1 pid=$2 logf=$3
-    sleep 0.5
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    forget_pid "$pid"
-    chmod 0644 "$file"
-    if grep -Eq "dropped on interface .*: [0-9]+/[1-9]" "$logf"; then
-        echo "record-rtp.sh: dumpcap dropped packets while writing $file:" >&2; cat "$logf" >&2; exit 1
-    fi
 }
 
 # record NAME PORT DESCRIPTION GST-SOURCE-PIPELINE...
@@ -146,7 +56,7 @@ record() {
     local name=$1 port=$2 desc=$3 pipeline=$4
     local f="$OUT/$name.pcapng" truth="$OUT/$name.truth.txt" rcap="$WORK/$name.router.pcapng"
     log "recording $f"
-    topology_up
+    topology_up_warm
     inR nft -f - <<EOF
 table netdev tcpvizloss {
     chain in {

@@ -30,89 +30,26 @@
 # dropped packet.  Dropping at the router's ingress and capturing at the client's interface gives a
 # capture in which the lost packets are really absent (as for a capture point behind a lossy link).
 # Capture: dumpcap on the client's veth, snaplen 96 (headers only; original lengths are kept).
+# The namespaces, cleanup, logging and dumpcap helpers are in lab.sh.
 set -euo pipefail
 
-OUT=${1:-samples}
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
+LAB_NAME=record-tcp
+. "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
 
-for tool in ip tc nft ethtool dumpcap tshark capinfos curl python3; do
-    command -v "$tool" >/dev/null || { echo "record-tcp.sh: missing tool: $tool" >&2; exit 1; }
-done
-[ "$(id -u)" -eq 0 ] || { echo "record-tcp.sh: must run as root (network namespaces)" >&2; exit 1; }
+lab_outdir "${1:-samples}"
+
+lab_require ip tc nft ethtool dumpcap tshark capinfos curl python3
 PY=$(command -v python3)
 
-NS_A="tvA$$"; NS_R="tvR$$"; NS_B="tvB$$"
-IF_A="tva$$"; IF_RA="tvra$$"; IF_RB="tvrb$$"; IF_B="tvb$$"
-IP_A=10.200.1.1; IP_RA=10.200.1.254; IP_RB=10.200.2.254; IP_B=10.200.2.2
 PORT=8080
 SNAPLEN=96
+CAP_BUFFER_MB=64
+CAP_FILTER="tcp port $PORT"
+# If the endpoint veths refuse "tx off", keep going with tx checksum offload on.
+LAB_ENDPOINT_FALLBACK="tso off gso off gro off"
 MAX_BYTES=$((2 * 1024 * 1024))
 
-WORK=$(mktemp -d /tmp/record-tcp.$$.XXXXXX)
-PIDS=()
-
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]:-}"; do
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]:-}"; do
-        [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-    done
-    for ns in "$NS_A" "$NS_R" "$NS_B"; do
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[record-tcp] $*" >&2; }
-inA() { ip netns exec "$NS_A" "$@"; }
-inR() { ip netns exec "$NS_R" "$@"; }
-inB() { ip netns exec "$NS_B" "$@"; }
-
-# Remove a pid from PIDS (after we stopped it ourselves).
-forget_pid() {
-    local p keep=()
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && [ "$p" != "$1" ] && keep+=("$p"); done
-    PIDS=("${keep[@]:-}")
-}
-
-topology_up() {
-    local ns
-    for ns in "$NS_A" "$NS_R" "$NS_B"; do
-        ip netns add "$ns"
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-        ip -n "$ns" link set lo up
-    done
-    ip link add "$IF_A" type veth peer name "$IF_RA"
-    ip link set "$IF_A" netns "$NS_A"; ip link set "$IF_RA" netns "$NS_R"
-    ip link add "$IF_B" type veth peer name "$IF_RB"
-    ip link set "$IF_B" netns "$NS_B"; ip link set "$IF_RB" netns "$NS_R"
-    ip -n "$NS_A" addr add "$IP_A/24" dev "$IF_A"
-    ip -n "$NS_R" addr add "$IP_RA/24" dev "$IF_RA"
-    ip -n "$NS_R" addr add "$IP_RB/24" dev "$IF_RB"
-    ip -n "$NS_B" addr add "$IP_B/24" dev "$IF_B"
-    # MTU-sized packets everywhere, software checksums (correct checksums in the capture).
-    inA ethtool -K "$IF_A" tso off gso off gro off tx off >/dev/null 2>&1 || inA ethtool -K "$IF_A" tso off gso off gro off
-    inB ethtool -K "$IF_B" tso off gso off gro off tx off >/dev/null 2>&1 || inB ethtool -K "$IF_B" tso off gso off gro off
-    inR ethtool -K "$IF_RA" tso off gso off gro off >/dev/null
-    inR ethtool -K "$IF_RB" tso off gso off gro off >/dev/null
-    ip -n "$NS_A" link set "$IF_A" up
-    ip -n "$NS_R" link set "$IF_RA" up
-    ip -n "$NS_R" link set "$IF_RB" up
-    ip -n "$NS_B" link set "$IF_B" up
-    ip -n "$NS_A" route add default via "$IP_RA"
-    ip -n "$NS_B" route add default via "$IP_RB"
-    inR sysctl -qw net.ipv4.ip_forward=1
-}
-
-topology_down() {
-    local ns
-    for ns in "$NS_A" "$NS_R" "$NS_B"; do ip netns del "$ns" 2>/dev/null || true; done
-}
+lab_start
 
 # start_server DIR: python http.server in ns B serving DIR.
 SERVER_PID=
@@ -131,39 +68,6 @@ stop_server() {
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
     forget_pid "$SERVER_PID"
-}
-
-# capture_start FILE [NS IF FILTER]: dumpcap (default: on the client's veth, snaplen 96, only the
-# HTTP connections); sets CAP_PID and CAP_LOG.
-CAP_PID=; CAP_LOG=
-capture_start() {
-    local file=$1 ns=${2:-$NS_A} ifc=${3:-$IF_A} filter=${4:-tcp port $PORT}
-    rm -f "$file"
-    CAP_LOG="$WORK/dumpcap.$(basename "$file").log"
-    ip netns exec "$ns" dumpcap -i "$ifc" -s "$SNAPLEN" -B 64 -f "$filter" -w "$file" >"$CAP_LOG" 2>&1 &
-    CAP_PID=$!
-    PIDS+=("$CAP_PID")
-    local i
-    for i in $(seq 1 100); do
-        grep -q "Capturing on" "$CAP_LOG" 2>/dev/null && { sleep 0.3; return 0; }
-        sleep 0.1
-    done
-    echo "record-tcp.sh: dumpcap did not start" >&2; cat "$CAP_LOG" >&2; exit 1
-}
-# capture_stop FILE [PID LOG]: stop dumpcap (SIGTERM: background jobs of a script ignore SIGINT),
-# fail if it dropped packets.
-capture_stop() {
-    local file=$1 pid=${2:-$CAP_PID} logf=${3:-$CAP_LOG}
-    sleep 0.5
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    forget_pid "$pid"
-    chmod 0644 "$file"
-    if grep -Eq "dropped on interface .*: [0-9]+/[1-9]" "$logf"; then
-        echo "record-tcp.sh: dumpcap dropped packets while writing $file:" >&2
-        cat "$logf" >&2
-        exit 1
-    fi
 }
 
 # analyse FILE: tshark expert counts and capinfos; checks the size limit.
