@@ -259,6 +259,25 @@ func (r *Reader) read(p []byte, what string) error {
 	return r.sourceError(err, what)
 }
 
+// view returns the next n bytes in place, without copying, and consumes
+// them, when the read buffer holds them or can after one fill; the bytes are
+// valid until the next read. ok is false, and nothing is consumed, when they
+// are not all available (the copying path then reports why).
+func (r *Reader) view(n int) ([]byte, bool) {
+	if n > r.br.Size() {
+		return nil, false
+	}
+	b, err := r.br.Peek(n)
+	if err != nil {
+		return nil, false
+	}
+	// Discard of peeked bytes cannot fail, and leaves them in the buffer
+	// until the next read refills it.
+	r.br.Discard(n)
+	r.offset += int64(n)
+	return b, true
+}
+
 func (r *Reader) skip(n int, what string) error {
 	d, err := r.br.Discard(n)
 	r.offset += int64(d)
@@ -385,9 +404,12 @@ func (r *Reader) nextPcap(rec *Record) error {
 	if !r.pcapNanos {
 		frac *= 1000
 	}
-	data := r.buffer(int(capLen))
-	if err := r.read(data, "record data"); err != nil {
-		return err
+	data, ok := r.view(int(capLen))
+	if !ok {
+		data = r.buffer(int(capLen))
+		if err := r.read(data, "record data"); err != nil {
+			return err
+		}
 	}
 	rec.Timestamp = sec*1e9 + frac
 	rec.LinkType = r.pcapLink
@@ -633,19 +655,30 @@ func (r *Reader) readPacketBlock(rec *Record, typ, total uint32) error {
 	if capLen > MaxRecord || capLen > total-32 {
 		return r.errorAt(r.block, ErrCorrupt, "packet block claims %d captured bytes in a %d-byte block", capLen, total)
 	}
-	data := r.buffer(int(capLen))
-	if err := r.read(data, "packet data"); err != nil {
-		return err
-	}
 	iface := &r.ifaces[ifID]
 	rec.Timestamp = iface.toNanos(ts)
 	rec.LinkType = iface.linkType
 	rec.Interface = int(ifID)
-	rec.Data = data
 	rec.OrigLen = int(origLen)
-	if rec.OrigLen < len(data) {
-		rec.OrigLen = len(data)
+	if rec.OrigLen < int(capLen) {
+		rec.OrigLen = int(capLen)
 	}
+	// Fast path: the rest of the block (data, options, trailer) is
+	// viewed in place when it is whole and its trailer is right; anything
+	// else takes the copying path, which reports the damage precisely.
+	if rest := int(total - 28); rest >= 4 && rest <= r.br.Size() {
+		if b, err := r.br.Peek(rest); err == nil && r.order.Uint32(b[rest-4:]) == total {
+			r.br.Discard(rest)
+			r.offset += int64(rest)
+			rec.Data = b[:capLen]
+			return nil
+		}
+	}
+	data := r.buffer(int(capLen))
+	if err := r.read(data, "packet data"); err != nil {
+		return err
+	}
+	rec.Data = data
 	return r.finishBlock(total, 28+capLen)
 }
 
