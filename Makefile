@@ -43,3 +43,10 @@ fuzz:
 	    $(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME); \
 	  done; \
 	done
+
+# The live-ring lab (needs root; part of `make test` when run as root): a real
+# dumpcap ring of a real lossy transfer followed by the monitor, with packet
+# counts checked against capinfos and alert latency logged.
+.PHONY: lab-monitor
+lab-monitor:
+	$(GO) test -count=1 -v -run '^TestMonitorLiveRing$$' ./internal/monitor

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 need=()
 command -v tshark >/dev/null 2>&1 || need+=(tshark)
+# The monitor's live-ring lab: dumpcap and capinfos, network namespaces and
+# tc (iproute2), ethtool for MTU-sized packets.
+command -v dumpcap >/dev/null 2>&1 && command -v capinfos >/dev/null 2>&1 || need+=(wireshark-common)
+command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need+=(iproute2)
+command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   # wireshark-common asks whether non-root users may capture: answer no.

@@ -115,5 +115,6 @@ func newRoot(io IO) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newParsePcapCmd(io, nil), newSummaryCmd(io, nil), newExportCmd(io, nil))
+	root.AddCommand(newMonitorCmd(io, os.Getenv, nil))
 	return root
 }
