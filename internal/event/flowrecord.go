@@ -39,4 +39,28 @@ type FlowRecord struct {
 	MSS             uint16            `json:"mss,omitempty"`
 	WindowScale     [2]int8           `json:"window_scale"`
 	Events          map[string]uint64 `json:"events"`
+
+	// RTP: set in RTP records only. encoding/json writes its fields at the
+	// top level of the record, and none of them when the pointer is nil,
+	// so TCP records are unchanged (zero values such as ssrc 0 or
+	// payload_type 0 stay in RTP records). Check it for nil before reading
+	// the promoted fields.
+	*RTPFields
+}
+
+// RTPFields are the figures of an RTP stream's record (DESIGN.md contract),
+// computed as Wireshark's RTP stream analysis does (tshark -z rtp,streams).
+type RTPFields struct {
+	SSRC          uint32  `json:"ssrc"`
+	PayloadType   uint8   `json:"payload_type"`   // of the first packet
+	ClockRate     uint32  `json:"clock_rate"`     // Hz; 0 when unknown
+	ClockInferred bool    `json:"clock_inferred"` // from the timestamp/arrival slope, not the static payload-type table
+	Packets       uint64  `json:"packets"`
+	Expected      int64   `json:"expected"`   // extended last minus first sequence number, plus one
+	Lost          int64   `json:"lost"`       // expected - packets; negative with duplicates
+	SeqErrors     uint64  `json:"seq_errors"` // gaps, duplicates and late packets, as Wireshark counts them
+	MaxDeltaMs    float64 `json:"max_delta_ms"`
+	JitterMeanMs  float64 `json:"jitter_mean_ms"`
+	JitterMaxMs   float64 `json:"jitter_max_ms"`
+	Markers       uint64  `json:"markers"` // packets with the marker bit
 }
