@@ -44,6 +44,20 @@ fuzz:
 	  done; \
 	done
 
+# Speed against tshark on the same generated capture, memory on a 10x longer
+# one, and the Go benchmarks (README "Speed"). Captures are cached in bench/
+# (git-ignored; ~1 GB and ~10 GB). Settings: BENCH_RUNS (3), BENCH_PACKETS
+# (1M), BENCH_REPEAT (10), BENCH_SEED (1), BENCH_GOTEST=0 skips the Go
+# benchmarks, BENCH_TSHARK_10X=1 runs tshark on the long capture too.
+.PHONY: bench bench-profile
+bench: build
+	GO=$(GO) TCPVIZ=$(BIN) bash scripts/bench.sh
+
+# CPU profile of the whole parse-pcap pipeline (1 worker) over the 1x bench
+# capture: bench/cpu.prof, top functions printed.
+bench-profile:
+	GO=$(GO) bash scripts/bench.sh profile
+
 # The live-ring lab (needs root; part of `make test` when run as root): a real
 # dumpcap ring of a real lossy transfer followed by the monitor, with packet
 # counts checked against capinfos and alert latency logged.
