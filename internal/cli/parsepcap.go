@@ -22,6 +22,7 @@ import (
 	"github.com/tcpviz/tcpviz/internal/decode"
 	"github.com/tcpviz/tcpviz/internal/event"
 	"github.com/tcpviz/tcpviz/internal/pipeline"
+	"github.com/tcpviz/tcpviz/internal/rtp"
 	"github.com/tcpviz/tcpviz/internal/session"
 )
 
@@ -43,6 +44,9 @@ type parseOptions struct {
 	Quiet       bool
 	Debug       bool
 	Workers     int
+	RTPPorts    []uint
+	JitterMs    float64
+	NoRTPHeur   bool
 	Now         func() time.Time // names new session directories
 
 	filter    pipeline.Filter // parsed by validate
@@ -61,8 +65,9 @@ func newParsePcapCmd(io IO, runF func(context.Context, *parseOptions) error) *co
 		Use:   "parse-pcap --in FILE [--out DIR]",
 		Short: "Analyse a capture and write events, flows and a summary",
 		Long: `Reads a pcap or pcapng file (optionally gzip-compressed; "-" for stdin),
-analyses every TCP connection like Wireshark's TCP expert analysis and writes
-events.jsonl, flows.jsonl, summary.json and benchmark.log into a session
+analyses every TCP connection like Wireshark's TCP expert analysis and every
+RTP stream like its RTP stream analysis (jitter, loss, sequence errors), and
+writes events.jsonl, flows.jsonl, summary.json and benchmark.log into a session
 directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path written.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -83,6 +88,9 @@ directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path writt
 	f.StringVar(&opts.Proto, "proto", "", "analyse only this protocol: tcp, udp or rtp")
 	f.StringVar(&opts.Start, "start", "", "analyse only packets at or after this time (RFC 3339 or epoch seconds)")
 	f.StringVar(&opts.End, "end", "", "analyse only packets at or before this time (RFC 3339 or epoch seconds)")
+	f.UintSliceVar(&opts.RTPPorts, "rtp-port", nil, "decode UDP on this port as RTP (source or destination; repeatable or comma-separated), like Wireshark's decode-as")
+	f.Float64Var(&opts.JitterMs, "jitter-threshold", def.RTP.JitterThresholdMs, "raise rtp_jitter when an RTP stream's jitter reaches this many ms (0: never)")
+	f.BoolVar(&opts.NoRTPHeur, "no-rtp-heuristic", false, "find RTP only on --rtp-port ports, not by its headers on any UDP port")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
 	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "goroutines decoding packets; results are identical for any value, 1 runs everything in one goroutine")
 	f.BoolVar(&opts.Debug, "debug", false, "print details on stderr: reader, decode failures by reason, evictions, the error's cause")
@@ -169,8 +177,15 @@ func (o *parseOptions) validate() error {
 		return usageErrorf("--max-flows must be > 0, got %d", o.MaxFlows)
 	case o.Workers < 0 || o.Workers > 256:
 		return usageErrorf("--workers must be 1-256, got %d", o.Workers)
+	case o.JitterMs < 0 || math.IsNaN(o.JitterMs) || math.IsInf(o.JitterMs, 0):
+		return usageErrorf("--jitter-threshold must be a number of ms >= 0, got %v", o.JitterMs)
 	case o.Workers == 0: // an options struct built in code: the default
 		o.Workers = runtime.NumCPU()
+	}
+	for _, p := range o.RTPPorts {
+		if p == 0 || p > 65535 {
+			return usageErrorf("--rtp-port must be 1-65535, got %d", p)
+		}
 	}
 	return o.parseFilters()
 }
@@ -217,6 +232,7 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	opts.Filter = o.filter
 	opts.LocalNets = o.localNets
 	opts.Workers = o.Workers
+	o.rtpConfig(&opts.RTP)
 	var bar *progress
 	if o.ErrTerminal && !o.Quiet {
 		var size int64
@@ -278,6 +294,16 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 		return withCode(ExitInput, err)
 	}
 	return nil
+}
+
+// rtpConfig applies the RTP flags to c.
+func (o *parseOptions) rtpConfig(c *rtp.Config) {
+	c.Ports = c.Ports[:0]
+	for _, p := range o.RTPPorts {
+		c.Ports = append(c.Ports, uint16(p))
+	}
+	c.JitterThresholdMs = o.JitterMs
+	c.Heuristic = !o.NoRTPHeur
 }
 
 // unsupportedOnly reports a capture none of whose link types tcpviz decodes.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,18 +34,23 @@ type parseFlags struct {
 	In, OutDir, Artifacts string
 	Interval, IdleTimeout time.Duration
 	MaxFlows              int
+	RTPPorts              string
+	JitterMs              float64
+	NoRTPHeur             bool
 }
 
 func flagsOf(o *parseOptions) parseFlags {
-	return parseFlags{In: o.In, OutDir: o.OutDir, Artifacts: o.Artifacts, Interval: o.Interval, IdleTimeout: o.IdleTimeout, MaxFlows: o.MaxFlows}
+	return parseFlags{In: o.In, OutDir: o.OutDir, Artifacts: o.Artifacts, Interval: o.Interval, IdleTimeout: o.IdleTimeout, MaxFlows: o.MaxFlows,
+		RTPPorts: fmt.Sprint(o.RTPPorts), JitterMs: o.JitterMs, NoRTPHeur: o.NoRTPHeur}
 }
 
 func TestNewParsePcapCmd(t *testing.T) {
 	def := pipeline.DefaultOptions()
-	defaults := parseFlags{Artifacts: "artifacts", Interval: def.Interval, IdleTimeout: def.TCP.IdleTimeout, MaxFlows: def.TCP.MaxFlows}
+	defaults := parseFlags{Artifacts: "artifacts", Interval: def.Interval, IdleTimeout: def.TCP.IdleTimeout, MaxFlows: def.TCP.MaxFlows,
+		RTPPorts: "[]", JitterMs: def.RTP.JitterThresholdMs}
 	// The README's documented defaults, so a change to pipeline's shows here.
-	if defaults.Interval != time.Second || defaults.IdleTimeout != 15*time.Minute || defaults.MaxFlows != 1048576 {
-		t.Errorf("pipeline defaults %+v differ from the README's (1s, 15m, 1048576)", defaults)
+	if defaults.Interval != time.Second || defaults.IdleTimeout != 15*time.Minute || defaults.MaxFlows != 1048576 || defaults.JitterMs != 30 {
+		t.Errorf("pipeline defaults %+v differ from the README's (1s, 15m, 1048576, 30 ms)", defaults)
 	}
 	with := func(f func(*parseFlags)) parseFlags {
 		p := defaults
@@ -65,10 +71,13 @@ func TestNewParsePcapCmd(t *testing.T) {
 		{"interval", []string{"--in", "c.pcap", "--interval", "250ms"}, with(func(p *parseFlags) { p.Interval = 250 * time.Millisecond })},
 		{"idle timeout", []string{"--in", "c.pcap", "--idle-timeout", "2h"}, with(func(p *parseFlags) { p.IdleTimeout = 2 * time.Hour })},
 		{"max flows", []string{"--in", "c.pcap", "--max-flows", "64"}, with(func(p *parseFlags) { p.MaxFlows = 64 })},
+		{"rtp ports", []string{"--in", "c.pcap", "--rtp-port", "5004,5006", "--rtp-port", "40000"}, with(func(p *parseFlags) { p.RTPPorts = "[5004 5006 40000]" })},
+		{"jitter threshold", []string{"--in", "c.pcap", "--jitter-threshold", "12.5"}, with(func(p *parseFlags) { p.JitterMs = 12.5 })},
+		{"no rtp heuristic", []string{"--in", "c.pcap", "--no-rtp-heuristic"}, with(func(p *parseFlags) { p.NoRTPHeur = true })},
 		// Values are checked by runParsePcap, not by parsing.
 		{"negative interval parses", []string{"--in", "c.pcap", "--interval=-1s"}, with(func(p *parseFlags) { p.Interval = -time.Second })},
 		{"all", []string{"--max-flows", "7", "--idle-timeout", "1m", "--interval", "10s", "--artifacts", "a", "--out", "o", "--in", "x"},
-			parseFlags{In: "x", OutDir: "o", Artifacts: "a", Interval: 10 * time.Second, IdleTimeout: time.Minute, MaxFlows: 7}},
+			parseFlags{In: "x", OutDir: "o", Artifacts: "a", Interval: 10 * time.Second, IdleTimeout: time.Minute, MaxFlows: 7, RTPPorts: "[]", JitterMs: 30}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -115,6 +124,10 @@ func TestParseOptionsValidate(t *testing.T) {
 		{"interval", func(o *parseOptions) { o.Interval = -time.Second }, "--interval must be > 0, got -1s"},
 		{"idle timeout", func(o *parseOptions) { o.IdleTimeout = 0 }, "--idle-timeout must be > 0, got 0s"},
 		{"max flows", func(o *parseOptions) { o.MaxFlows = -1 }, "--max-flows must be > 0, got -1"},
+		{"jitter threshold", func(o *parseOptions) { o.JitterMs = -1 }, "--jitter-threshold must be a number of ms >= 0, got -1"},
+		{"jitter threshold NaN", func(o *parseOptions) { o.JitterMs = math.NaN() }, "--jitter-threshold must be a number of ms >= 0, got NaN"},
+		{"rtp port 0", func(o *parseOptions) { o.RTPPorts = []uint{5004, 0} }, "--rtp-port must be 1-65535, got 0"},
+		{"rtp port too big", func(o *parseOptions) { o.RTPPorts = []uint{70000} }, "--rtp-port must be 1-65535, got 70000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := ok
@@ -155,6 +168,7 @@ func newParseRun(t *testing.T, in string) (*parseOptions, *bytes.Buffer, *bytes.
 		Interval:    def.Interval,
 		IdleTimeout: def.TCP.IdleTimeout,
 		MaxFlows:    def.TCP.MaxFlows,
+		JitterMs:    def.RTP.JitterThresholdMs,
 		Now:         func() time.Time { return fixedNow },
 	}, &out, &errOut
 }
@@ -469,5 +483,44 @@ func TestRunParsePcapFlagsReachPipeline(t *testing.T) {
 	}
 	if sum.Flows.EvictedIdle == 0 {
 		t.Errorf("--idle-timeout 100ms: flows %+v, want the flow ended as idle", sum.Flows)
+	}
+}
+
+// TestRunParsePcapRTPFlags checks --rtp-port, --no-rtp-heuristic and
+// --jitter-threshold on a recorded PCMU call (one stream to port 5004).
+func TestRunParsePcapRTPFlags(t *testing.T) {
+	in, err := filepath.Abs("../../samples/rec_rtp_pcmu.pcapng")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		mod     func(*parseOptions)
+		streams uint64
+		jitter  bool // rtp_jitter events expected
+	}{
+		{"heuristic", func(*parseOptions) {}, 1, false},
+		{"no heuristic", func(o *parseOptions) { o.NoRTPHeur = true }, 0, false},
+		{"forced port only", func(o *parseOptions) { o.NoRTPHeur, o.RTPPorts = true, []uint{5004} }, 1, false},
+		{"other port forced", func(o *parseOptions) { o.NoRTPHeur, o.RTPPorts = true, []uint{5006} }, 0, false},
+		{"low jitter threshold", func(o *parseOptions) { o.JitterMs = 0.001 }, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, _, _ := newParseRun(t, in)
+			tc.mod(o)
+			if err := runParsePcap(context.Background(), o); err != nil {
+				t.Fatalf("runParsePcap: %v", err)
+			}
+			sum := readSummary(t, filepath.Join(o.Artifacts, fixedSession))
+			if sum.RTP.Streams != tc.streams || sum.Flows.RTP != tc.streams {
+				t.Errorf("rtp streams %d (flows %d), want %d", sum.RTP.Streams, sum.Flows.RTP, tc.streams)
+			}
+			if got := sum.EventCounts["rtp_jitter"] > 0; got != tc.jitter {
+				t.Errorf("rtp_jitter events %d, want some: %t", sum.EventCounts["rtp_jitter"], tc.jitter)
+			}
+			if tc.streams > 0 && (sum.RTP.Packets != 238 || sum.RTP.Lost != 12 || sum.Protocols["rtp"].Packets != 238) {
+				t.Errorf("rtp %+v, mix %+v: want 238 packets, 12 lost as tshark counts", sum.RTP, sum.Protocols["rtp"])
+			}
+		})
 	}
 }

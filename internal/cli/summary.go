@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"text/tabwriter"
 
@@ -74,6 +75,17 @@ type SessionSummary struct {
 	Decode      map[string]uint64  `json:"decode_errors,omitempty"`
 	Legacy      bool               `json:"legacy_format"`
 	Traffic     *TrafficSummary    `json:"traffic,omitempty"`
+	RTP         *event.RTPSummary  `json:"rtp,omitempty"`
+	// RTPStreams are the RTP streams of flows.jsonl, worst first (most
+	// lost, then highest jitter), at most --top.
+	RTPStreams []RTPStream `json:"rtp_streams"`
+}
+
+// RTPStream is one row of the RTP streams table.
+type RTPStream struct {
+	Stream uint64 `json:"stream"`
+	Flow   string `json:"flow"`
+	event.RTPFields
 }
 
 // TrafficSummary condenses summary.json's traffic metrics for the table.
@@ -163,7 +175,7 @@ func loadSessionSummary(in string, top int) (*SessionSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SessionSummary{Session: dir, EventCounts: map[string]uint64{}, Severity: map[string]uint64{}, TopFlows: []FlowProblems{}}
+	s := &SessionSummary{Session: dir, EventCounts: map[string]uint64{}, Severity: map[string]uint64{}, TopFlows: []FlowProblems{}, RTPStreams: []RTPStream{}}
 	var sum event.Summary
 	if b, err := os.ReadFile(filepath.Join(dir, session.SummaryFile)); err == nil {
 		if err := json.Unmarshal(b, &sum); err != nil {
@@ -174,6 +186,9 @@ func loadSessionSummary(in string, top int) (*SessionSummary, error) {
 		s.RTTms = sum.TCP.RTTms
 		s.Handshake = sum.TCP.HandshakeRTTms
 		s.Decode = sum.DecodeErrors
+		if sum.RTP.Streams > 0 || sum.RTP.RTCPPackets > 0 {
+			s.RTP = &sum.RTP
+		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read summary: %w", err)
 	}
@@ -204,8 +219,21 @@ func loadSessionSummary(in string, top int) (*SessionSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := attachFlowRTT(dir, byFlow); err != nil {
+	if err := readFlows(dir, byFlow, s); err != nil {
 		return nil, err
+	}
+	sort.Slice(s.RTPStreams, func(i, j int) bool {
+		a, b := &s.RTPStreams[i], &s.RTPStreams[j]
+		if a.Lost != b.Lost {
+			return a.Lost > b.Lost
+		}
+		if a.JitterMaxMs != b.JitterMaxMs {
+			return a.JitterMaxMs > b.JitterMaxMs
+		}
+		return a.Stream < b.Stream
+	})
+	if len(s.RTPStreams) > top {
+		s.RTPStreams = s.RTPStreams[:top]
 	}
 	rows := make([]FlowProblems, 0, len(byFlow))
 	for _, fp := range byFlow {
@@ -229,9 +257,9 @@ func loadSessionSummary(in string, top int) (*SessionSummary, error) {
 	return s, nil
 }
 
-// attachFlowRTT adds each flow's RTT from flows.jsonl, when there is one, and
-// names flows (initiator first) as flows.jsonl does.
-func attachFlowRTT(dir string, byFlow map[string]*FlowProblems) error {
+// readFlows adds each flow's RTT from flows.jsonl, when there is one, names
+// flows (initiator first) as flows.jsonl does, and collects the RTP streams.
+func readFlows(dir string, byFlow map[string]*FlowProblems, s *SessionSummary) error {
 	p := filepath.Join(dir, session.FlowsFile)
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -250,9 +278,13 @@ func attachFlowRTT(dir string, byFlow map[string]*FlowProblems) error {
 			}
 			return fmt.Errorf("read %s: %w", p, err)
 		}
+		name := fmt.Sprintf("%s:%d -> %s:%d", r.SrcIP, r.SrcPort, r.DstIP, r.DstPort)
 		if fp := byFlow[fmt.Sprintf("%s/%d", r.Proto, r.Stream)]; fp != nil {
 			fp.RTTms = r.RTTms
-			fp.Flow = fmt.Sprintf("%s:%d -> %s:%d", r.SrcIP, r.SrcPort, r.DstIP, r.DstPort)
+			fp.Flow = name
+		}
+		if r.RTPFields != nil {
+			s.RTPStreams = append(s.RTPStreams, RTPStream{Stream: r.Stream, Flow: name, RTPFields: *r.RTPFields})
 		}
 	}
 }
@@ -314,6 +346,7 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 		r := row.r
 		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", row.name, r.Samples, r.Min, r.Mean, r.P50, r.P95, r.Max)
 	}
+	printRTP(tw, s)
 	if t := s.Traffic; t != nil {
 		if t.Filter != "" {
 			fmt.Fprintf(tw, "\nfilter\t%s\n", t.Filter)
@@ -341,4 +374,36 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// printRTP writes the RTP totals and the worst streams.
+func printRTP(w io.Writer, s *SessionSummary) {
+	if r := s.RTP; r != nil {
+		fmt.Fprintf(w, "\nrtp\t%d streams, %d packets, %d expected, %d lost (%.2f%%), %d rtcp packets\n",
+			r.Streams, r.Packets, r.Expected, r.Lost, r.LossPct, r.RTCPPackets)
+		if j := r.JitterMs; j != nil {
+			fmt.Fprintf(w, "rtp jitter ms\tmean %.3f, p50 %.3f, p95 %.3f, max %.3f over %d packets\n", j.Mean, j.P50, j.P95, j.Max, j.Samples)
+		}
+		if r.ClockUnknown > 0 {
+			fmt.Fprintf(w, "rtp clock\t%d streams of unknown clock rate: no jitter\n", r.ClockUnknown)
+		}
+	}
+	if len(s.RTPStreams) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nRTP STREAM\tFLOW\tSSRC\tPT\tCLOCK Hz\tPACKETS\tLOST\tSEQ ERR\tMAX DELTA ms\tJITTER MEAN ms\tJITTER MAX ms\n")
+	for _, r := range s.RTPStreams {
+		clock := "-"
+		if r.ClockRate > 0 {
+			clock = fmt.Sprint(r.ClockRate)
+			if r.ClockInferred {
+				clock += "*"
+			}
+		}
+		fmt.Fprintf(w, "rtp/%d\t%s\t0x%08X\t%d\t%s\t%d\t%d\t%d\t%.3f\t%.3f\t%.3f\n", r.Stream, r.Flow, r.SSRC, r.PayloadType,
+			clock, r.Packets, r.Lost, r.SeqErrors, r.MaxDeltaMs, r.JitterMeanMs, r.JitterMaxMs)
+	}
+	if slices.ContainsFunc(s.RTPStreams, func(r RTPStream) bool { return r.ClockInferred }) {
+		fmt.Fprintf(w, "(* clock rate inferred from the RTP timestamps: dynamic payload type)\n")
+	}
 }

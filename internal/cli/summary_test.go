@@ -352,6 +352,14 @@ func TestSummaryGolden(t *testing.T) {
 			dir, in := makeSession(t, "conv.pcap", truncated(), ExitPartial)
 			return dir, map[string]string{dir: "SESSION", in: "CAPTURE"}
 		}},
+		{"summary_rtp", func(t *testing.T) (string, map[string]string) {
+			b, err := os.ReadFile("../../samples/rtp_dynamic.pcap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir, in := makeSession(t, "rtp_dynamic.pcap", b, ExitOK)
+			return dir, map[string]string{dir: "SESSION", in: "CAPTURE"}
+		}},
 		{"summary_legacy", func(t *testing.T) (string, map[string]string) {
 			dir := legacySession(t)
 			return dir, map[string]string{dir: "SESSION"}

@@ -12,6 +12,7 @@ type Summary struct {
 	Throughput   Throughput        `json:"throughput"`
 	Flows        FlowCounts        `json:"flows"`
 	TCP          TCPSummary        `json:"tcp"`
+	RTP          RTPSummary        `json:"rtp"`
 	UniqueIPs    int               `json:"unique_ips"`
 	// The *Estimated flags say the count is a HyperLogLog estimate (±1%):
 	// the exact set was capped at 2^20 addresses to bound memory.
@@ -61,6 +62,12 @@ type Throughput struct {
 	Directions [2]string     `json:"directions"`
 	Series     []ProtoSeries `json:"series"`
 	NewConns   []float64     `json:"new_connections_per_s"`
+	// RTP quality per interval, over the RTP packets of every stream:
+	// jitter (largest and mean, ms; 0 where no packet of a known clock
+	// rate arrived) and packets lost in sequence gaps.
+	RTPJitterMaxMs  []float64 `json:"rtp_jitter_max_ms"`
+	RTPJitterMeanMs []float64 `json:"rtp_jitter_mean_ms"`
+	RTPLost         []int64   `json:"rtp_lost"`
 }
 
 // ProtoSeries is the throughput of one protocol in one direction.
@@ -73,6 +80,7 @@ type ProtoSeries struct {
 // FlowCounts counts conversations.
 type FlowCounts struct {
 	TCP          uint64 `json:"tcp"`
+	RTP          uint64 `json:"rtp"` // RTP streams
 	EvictedIdle  uint64 `json:"evicted_idle"`
 	EvictedLimit uint64 `json:"evicted_capacity"`
 }
@@ -83,4 +91,28 @@ type TCPSummary struct {
 	AnalysisFlags  map[string]uint64 `json:"analysis_flags"` // Wireshark's tcp.analysis.* names
 	RTTms          *RTTStats         `json:"rtt_ms,omitempty"`
 	HandshakeRTTms *RTTStats         `json:"handshake_rtt_ms,omitempty"`
+}
+
+// RTPSummary is the RTP analysis over all streams (figures as in the
+// streams' flow records).
+type RTPSummary struct {
+	Streams     uint64 `json:"streams"`
+	Packets     uint64 `json:"packets"`
+	RTCPPackets uint64 `json:"rtcp_packets"`
+	Expected    int64  `json:"expected"`
+	Lost        int64  `json:"lost"` // expected - received; negative with duplicates
+	// LossPct is Lost per Expected, in percent (0 without packets).
+	LossPct       float64 `json:"loss_pct"`
+	ClockInferred uint64  `json:"clock_inferred"` // streams whose clock rate was inferred
+	ClockUnknown  uint64  `json:"clock_unknown"`  // streams without a known or inferable clock rate: no jitter
+	// UnconfirmedPackets were held by the heuristic for streams that never
+	// confirmed (fewer than four packets in order).
+	UnconfirmedPackets uint64            `json:"unconfirmed_packets"`
+	Malformed          map[string]uint64 `json:"malformed"` // invalid headers on RTP 5-tuples, by reason
+	EvictedIdle        uint64            `json:"evicted_idle"`
+	EvictedLimit       uint64            `json:"evicted_capacity"`
+	// JitterMs is the distribution of every packet's stream jitter;
+	// StreamJitterMs that of each stream's mean jitter.
+	JitterMs       *RTTStats `json:"jitter_ms,omitempty"`
+	StreamJitterMs *RTTStats `json:"stream_jitter_mean_ms,omitempty"`
 }

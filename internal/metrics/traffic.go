@@ -83,6 +83,13 @@ type Bucket struct {
 	Bytes    uint64
 	ByProto  [NumProtos][2]uint64 // bytes by most specific protocol and direction
 	NewConns uint32
+	// RTP quality: jitter of the RTP packets with a known clock rate
+	// (largest, and sum over JitterN for the mean), and packets lost in
+	// sequence gaps.
+	JitterN   uint32
+	JitterMax float64 // ms
+	JitterSum float64 // ms
+	RTPLost   int64
 }
 
 // Traffic accumulates totals, the protocol mix, a throughput series and the
@@ -171,6 +178,35 @@ func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
 		if newConn {
 			b.NewConns++
 		}
+	}
+}
+
+// Reclassify moves one packet of n bytes seen at ts, counted as the most
+// specific protocol from, to protocol to: a packet recognised after the
+// fact (the first packets of an RTP stream). The layers it was counted in
+// stay counted.
+func (t *Traffic) Reclassify(ts int64, n uint64, from, to Proto, dir int) {
+	t.Mix[to].Packets++
+	t.Mix[to].Bytes += n
+	if b := t.bucket(ts); b != nil && b.ByProto[from][dir&1] >= n {
+		b.ByProto[from][dir&1] -= n
+		b.ByProto[to][dir&1] += n
+	}
+}
+
+// AddJitter counts one RTP packet's stream jitter (ms) in its interval.
+func (t *Traffic) AddJitter(ts int64, ms float64) {
+	if b := t.bucket(ts); b != nil {
+		b.JitterN++
+		b.JitterSum += ms
+		b.JitterMax = max(b.JitterMax, ms)
+	}
+}
+
+// AddRTPLoss counts n RTP packets lost in a sequence gap seen at ts.
+func (t *Traffic) AddRTPLoss(ts int64, n int64) {
+	if b := t.bucket(ts); b != nil {
+		b.RTPLost += n
 	}
 }
 

@@ -72,3 +72,58 @@ func TestAppClassification(t *testing.T) {
 		}
 	}
 }
+
+// TestRTPQualitySeries checks the per-interval RTP figures and moving
+// packets recognised late from UDP to RTP.
+func TestRTPQualitySeries(t *testing.T) {
+	tr := NewTraffic(1e9)
+	udp := func(ts int64) *decode.Packet {
+		return &decode.Packet{TS: ts, OrigLen: 200, CapLen: 200, Net: decode.NetIPv4, Transport: decode.TransUDP}
+	}
+	// Three packets go by as UDP, the fourth confirms the stream.
+	for _, ts := range []int64{0.2e9, 0.4e9, 1.1e9} {
+		tr.Add(udp(ts), NumProtos, DirOut, false)
+	}
+	tr.Add(udp(1.3e9), PRTP, DirOut, false)
+	for _, ts := range []int64{0.2e9, 0.4e9, 1.1e9} {
+		tr.Reclassify(ts, 200, PUDP, PRTP, DirOut)
+	}
+	// A packet counted as something else is not taken from UDP's bytes.
+	tr.Reclassify(1.2e9, 5000, PUDP, PRTP, DirOut)
+	tr.AddJitter(1.3e9, 2)
+	tr.AddJitter(1.5e9, 4)
+	tr.AddJitter(2.5e9, 1)
+	tr.AddRTPLoss(1.3e9, 3)
+	tr.AddRTPLoss(0.1e9, 1)
+
+	if got := tr.Mix[PRTP]; got.Packets != 5 || got.Bytes != 5800 {
+		t.Errorf("rtp mix = %+v, want 5 packets (4 + one reclassified blindly), 5800 bytes", got)
+	}
+	if got := tr.Mix[PUDP]; got.Packets != 4 {
+		t.Errorf("udp layer = %+v, want all 4 packets still counted", got)
+	}
+	want := []struct {
+		udp, rtp  uint64
+		n         uint32
+		max, mean float64
+		lost      int64
+	}{
+		{0, 400, 0, 0, 0, 1},
+		{0, 400, 2, 4, 3, 3},
+		{0, 0, 1, 1, 1, 0},
+	}
+	if len(tr.Series) != len(want) {
+		t.Fatalf("%d intervals, want %d", len(tr.Series), len(want))
+	}
+	for i, w := range want {
+		b := &tr.Series[i]
+		mean := 0.0
+		if b.JitterN > 0 {
+			mean = b.JitterSum / float64(b.JitterN)
+		}
+		if b.ByProto[PUDP][DirOut] != w.udp || b.ByProto[PRTP][DirOut] != w.rtp || b.JitterN != w.n || b.JitterMax != w.max || mean != w.mean || b.RTPLost != w.lost {
+			t.Errorf("interval %d: udp %d rtp %d jitter n %d max %v mean %v lost %d, want %+v",
+				i, b.ByProto[PUDP][DirOut], b.ByProto[PRTP][DirOut], b.JitterN, b.JitterMax, mean, b.RTPLost, w)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/netip"
 	"sort"
 	"time"
@@ -12,12 +13,14 @@ import (
 	"github.com/tcpviz/tcpviz/internal/decode"
 	"github.com/tcpviz/tcpviz/internal/event"
 	"github.com/tcpviz/tcpviz/internal/metrics"
+	"github.com/tcpviz/tcpviz/internal/rtp"
 	"github.com/tcpviz/tcpviz/internal/tcpanalysis"
 )
 
 // Options configures a Pipeline.
 type Options struct {
 	TCP      tcpanalysis.Config
+	RTP      rtp.Config
 	Interval time.Duration // throughput bucket width
 	// LocalNets, when set, make throughput directions "out" (from a local
 	// address) and "in"; otherwise they are "fwd" (from the flow's
@@ -34,13 +37,14 @@ type Options struct {
 
 // DefaultOptions returns the documented defaults.
 func DefaultOptions() Options {
-	return Options{TCP: tcpanalysis.DefaultConfig(), Interval: time.Second}
+	return Options{TCP: tcpanalysis.DefaultConfig(), RTP: rtp.DefaultConfig(), Interval: time.Second}
 }
 
 // Pipeline analyses records in capture order.
 type Pipeline struct {
 	dec     *decode.Decoder
 	tcp     *tcpanalysis.Analyzer
+	rtp     *rtp.Tracker
 	traffic *metrics.Traffic
 	events  [event.NumTypes]uint64
 	sink    event.Sink
@@ -60,12 +64,16 @@ type Pipeline struct {
 func New(opts Options, sink event.Sink, onFlow func(*event.FlowRecord)) *Pipeline {
 	p := &Pipeline{dec: decode.New(), traffic: metrics.NewTraffic(int64(opts.Interval)), sink: sink, opts: opts}
 	p.tcp = tcpanalysis.New(opts.TCP, event.SinkFunc(p.count), onFlow)
+	p.rtp = rtp.New(opts.RTP, event.SinkFunc(p.count), onFlow)
 	return p
 }
 
 func (p *Pipeline) count(e *event.Event) {
 	if int(e.Type) < len(p.events) {
 		p.events[e.Type]++
+	}
+	if e.Type == event.RTPLoss {
+		p.traffic.AddRTPLoss(e.TS, e.Extra.Lost)
 	}
 	if p.sink != nil {
 		p.sink.Event(e)
@@ -83,7 +91,7 @@ func (p *Pipeline) Record(rec *capture.Record) {
 }
 
 // analyse runs everything after decoding for one packet, in capture order:
-// file totals, the filter, the TCP analysis and the traffic metrics.
+// file totals, the filter, the TCP and RTP analyses and the traffic metrics.
 func (p *Pipeline) analyse(pk *decode.Packet) {
 	p.frame = pk.Frame
 	p.bytes += uint64(pk.OrigLen)
@@ -103,11 +111,32 @@ func (p *Pipeline) analyse(pk *decode.Packet) {
 	if pk.Transport == decode.TransTCP {
 		fromClient, opened = p.tcp.Packet(pk)
 	} else if pk.Transport == decode.TransUDP {
+		switch p.rtp.Packet(pk) {
+		case rtp.KindRTP:
+			app = metrics.PRTP
+			// The heuristic confirms a stream at its fourth packet: the
+			// ones before went by as plain UDP, but were RTP.
+			dir := p.direction(pk, pk.SrcPort >= pk.DstPort)
+			p.rtp.Confirmed(func(ts int64, n int) { p.traffic.Reclassify(ts, uint64(n), metrics.PUDP, metrics.PRTP, dir) })
+		case rtp.KindRTCP:
+			app = metrics.PRTCP
+		default:
+			// --proto rtp keeps RTP sessions: RTP and RTCP. Packets
+			// the heuristic holds while confirming a stream count in
+			// the stream, not here (rtp.Stats.Replayed).
+			if p.opts.Filter.Proto == "rtp" {
+				p.Skipped++
+				return
+			}
+		}
 		// Without a handshake, the client is the side with the higher
 		// (ephemeral) port.
 		fromClient = pk.SrcPort >= pk.DstPort
 	}
 	p.traffic.Add(pk, app, p.direction(pk, fromClient), opened)
+	if ms, ok := p.rtp.Jitter(); ok && app == metrics.PRTP {
+		p.traffic.AddJitter(pk.TS, ms)
+	}
 }
 
 // direction places a packet in the throughput series.
@@ -157,8 +186,12 @@ func (p *Pipeline) Run(ctx context.Context, r *capture.Reader) error {
 	}
 }
 
-// Finish ends every live flow, writing their records.
-func (p *Pipeline) Finish() { p.tcp.Flush() }
+// Finish ends every live flow and RTP stream, writing their records: TCP
+// first, then RTP, each in stream order.
+func (p *Pipeline) Finish() {
+	p.tcp.Flush()
+	p.rtp.Flush()
+}
 
 // Summary builds summary.json's content. readErr is the error that stopped
 // reading, if any.
@@ -201,6 +234,7 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 			s.EventCounts[event.Type(i).String()] = n
 		}
 	}
+	rs := p.rtp.Stats()
 	for i, c := range t.Mix {
 		if c.Packets > 0 {
 			s.Protocols[metrics.Proto(i).String()] = event.Count{Packets: c.Packets, Bytes: c.Bytes, AvgSize: float64(c.Bytes) / float64(c.Packets)}
@@ -211,7 +245,8 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 	}
 	s.Throughput = p.throughput()
 	idle, capacity := p.tcp.Evicted()
-	s.Flows = event.FlowCounts{TCP: p.tcp.Stats.Connections, EvictedIdle: idle, EvictedLimit: capacity}
+	s.Flows = event.FlowCounts{TCP: p.tcp.Stats.Connections, RTP: rs.Streams, EvictedIdle: idle, EvictedLimit: capacity}
+	s.RTP = rtpSummary(&rs)
 	s.UniqueIPs, s.UniqueIPsEstimated = t.UniqueIPs()
 	s.UniqueMACs, s.UniqueMACsEstimated = t.UniqueMACs()
 	s.NewConns = t.NewConns
@@ -224,6 +259,11 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 	}
 	s.TCP.RTTms = rttStats(&ts.RTT)
 	s.TCP.HandshakeRTTms = rttStats(&ts.HandshakeMs)
+	for k, n := range rs.Malformed {
+		if n > 0 {
+			s.Warnings = append(s.Warnings, "malformed RTP headers: "+rtp.Problem(k).String())
+		}
+	}
 	if n := p.dec.Stats.Total(); n > 0 {
 		keys := make([]string, 0)
 		for k := range s.DecodeErrors {
@@ -242,7 +282,8 @@ func (p *Pipeline) throughput() event.Throughput {
 	t := p.traffic
 	iv := float64(t.Interval) / 1e9
 	th := event.Throughput{IntervalS: iv, Start: []float64{}, Packets: []uint64{}, Bits: []float64{},
-		Directions: [2]string{"fwd", "rev"}, Series: []event.ProtoSeries{}, NewConns: []float64{}}
+		Directions: [2]string{"fwd", "rev"}, Series: []event.ProtoSeries{}, NewConns: []float64{},
+		RTPJitterMaxMs: []float64{}, RTPJitterMeanMs: []float64{}, RTPLost: []int64{}}
 	if len(p.opts.LocalNets) > 0 {
 		th.Directions = [2]string{"out", "in"}
 	}
@@ -252,6 +293,13 @@ func (p *Pipeline) throughput() event.Throughput {
 		th.Packets = append(th.Packets, b.Packets)
 		th.Bits = append(th.Bits, float64(b.Bytes)*8/iv)
 		th.NewConns = append(th.NewConns, float64(b.NewConns)/iv)
+		mean := 0.0
+		if b.JitterN > 0 {
+			mean = b.JitterSum / float64(b.JitterN)
+		}
+		th.RTPJitterMaxMs = append(th.RTPJitterMaxMs, round6(b.JitterMax))
+		th.RTPJitterMeanMs = append(th.RTPJitterMeanMs, round6(mean))
+		th.RTPLost = append(th.RTPLost, b.RTPLost)
 		for pr := range b.ByProto {
 			for d, n := range b.ByProto[pr] {
 				used[pr][d] = used[pr][d] || n > 0
@@ -274,6 +322,26 @@ func (p *Pipeline) throughput() event.Throughput {
 }
 
 func formatTS(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
+
+// rtpSummary turns the RTP tracker's counters into summary.json's "rtp".
+func rtpSummary(rs *rtp.Stats) event.RTPSummary {
+	s := event.RTPSummary{
+		Streams: rs.Streams, Packets: rs.Packets, RTCPPackets: rs.RTCPPackets,
+		Expected: rs.Expected, Lost: rs.Lost,
+		ClockInferred: rs.ClockInferred, ClockUnknown: rs.ClockUnknown,
+		UnconfirmedPackets: rs.Unconfirmed, Malformed: rs.MalformedByReason(),
+		EvictedIdle: rs.Evicted.Idle, EvictedLimit: rs.Evicted.Capacity,
+		JitterMs: rttStats(&rs.Jitter), StreamJitterMs: rttStats(&rs.StreamJitter),
+	}
+	if rs.Expected > 0 {
+		s.LossPct = round6(float64(rs.Lost) * 100 / float64(rs.Expected))
+	}
+	return s
+}
+
+// round6 rounds to 6 decimals, so series read as measured, not as float
+// noise.
+func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
 func rttStats(h *metrics.Hist) *event.RTTStats {
 	if h.N == 0 {

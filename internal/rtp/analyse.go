@@ -122,6 +122,7 @@ func (t *Tracker) analyse(s *stream, p *pkt) {
 		t.decide(s, false)
 	case s.mode != modeInferring && s.engines[0].updated:
 		t.stats.Jitter.Add(int64(s.engines[0].cur * 1e6))
+		t.jitter, t.jitterOK = finite(s.engines[0].cur), true
 		t.checkJitter(s, p)
 	}
 }

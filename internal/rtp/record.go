@@ -28,10 +28,12 @@ func (t *Tracker) endStream(n *node[stream], why endReason) {
 	if s.clock != 0 {
 		t.stats.StreamJitter.Add(int64(finite(e.mean) * 1e6))
 	}
+	expected := s.expected()
+	t.stats.Expected += expected
+	t.stats.Lost += expected - int64(s.total)
 	if t.onFlow == nil {
 		return
 	}
-	expected := s.expected()
 	t.rtpRec = event.RTPFields{
 		SSRC:          s.ssrc,
 		PayloadType:   s.firstPT,
@@ -56,6 +58,7 @@ func (t *Tracker) endStream(n *node[stream], why endReason) {
 		FwdPackets: s.total,
 		FwdBytes:   s.bytes,
 		End:        why.String(),
+		LossEvents: uint64(s.counts[0]), // rtp_loss events: sequence gaps
 		Events:     make(map[string]uint64, 3),
 		RTPFields:  &t.rtpRec,
 	}

@@ -72,10 +72,13 @@ type Stats struct {
 	Unconfirmed uint64 // packets held by candidates that never confirmed
 	// Malformed counts packets on forced ports or on 5-tuples carrying a
 	// stream whose header is invalid, by Problem.
-	Malformed     [NumProblems]uint64
-	ClockInferred uint64 // streams whose clock rate was inferred
-	ClockUnknown  uint64 // streams with packets of no known or inferable clock rate
-	Evicted       struct{ Idle, Capacity uint64 }
+	Malformed [NumProblems]uint64
+	// Expected and Lost add up the streams that ended (Tracker.Flush ends
+	// them all): the figures of their records.
+	Expected, Lost int64
+	ClockInferred  uint64 // streams whose clock rate was inferred
+	ClockUnknown   uint64 // streams with packets of no known or inferable clock rate
+	Evicted        struct{ Idle, Capacity uint64 }
 	// Jitter is the distribution of every per-packet jitter value (ns) of
 	// streams with a known clock; StreamJitter that of the streams' mean
 	// jitter at their end.
@@ -162,6 +165,14 @@ type Tracker struct {
 	rec      event.FlowRecord
 	rtpRec   event.RTPFields
 	stats    Stats
+	// jitter is the jitter (ms) of the stream of the last packet Packet
+	// took, when that packet updated it with a known clock rate.
+	jitter   float64
+	jitterOK bool
+	// held are the packets the heuristic held until the last Packet call
+	// confirmed their stream (Confirmed).
+	held  [candBuf]pkt
+	nHeld int
 }
 
 // New returns a Tracker that reports events to sink (nil for none) and,
@@ -198,6 +209,7 @@ func (t *Tracker) isForced(port uint16) bool {
 // stream returns KindNone; once confirmed it is counted into the stream
 // (Stats.Replayed). p's bytes are not kept.
 func (t *Tracker) Packet(p *decode.Packet) Kind {
+	t.jitterOK, t.nHeld = false, 0
 	if p.Transport != decode.TransUDP || p.Fragment {
 		return KindNone
 	}
@@ -264,8 +276,24 @@ func (t *Tracker) Packet(p *decode.Packet) Kind {
 		t.analyse(s, &c.val.buf[i])
 	}
 	t.stats.Replayed += uint64(c.val.n - 1)
+	t.nHeld = copy(t.held[:], c.val.buf[:c.val.n-1])
 	t.cands.remove(c)
 	return KindRTP
+}
+
+// Jitter returns the RFC 3550 jitter (ms) of the stream of the packet the
+// last Packet call took, and whether that packet updated it: false for
+// anything but RTP, and for streams whose clock rate is not (yet) known.
+func (t *Tracker) Jitter() (ms float64, ok bool) { return t.jitter, t.jitterOK }
+
+// Confirmed calls f for each packet the heuristic held while it confirmed
+// the stream of the packet the last Packet call took (none unless that call
+// confirmed a stream), with the packet's arrival time (ns) and original
+// length: Packet returned KindNone for them, but they were RTP.
+func (t *Tracker) Confirmed(f func(arrival int64, origLen int)) {
+	for i := range t.nHeld {
+		f(t.held[i].arrival, int(t.held[i].origLen))
+	}
 }
 
 // newStream starts a stream for k with p's endpoints.
