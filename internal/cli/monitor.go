@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -30,6 +31,8 @@ type monitorOptions struct {
 	OOOThreshold     int
 	RTPLossThreshold int
 	JitterThreshold  int
+	JitterMs         float64
+	RTPPorts         []uint
 	CriticalFactor   float64
 	PerFlow          bool
 	PollInterval     time.Duration
@@ -76,6 +79,7 @@ func defaultMonitorOptions(io IO) *monitorOptions {
 		OOOThreshold:     def.Thresholds[monitor.OutOfOrder],
 		RTPLossThreshold: def.Thresholds[monitor.RTPLoss],
 		JitterThreshold:  def.Thresholds[monitor.RTPJitter],
+		JitterMs:         pipeline.DefaultOptions().RTP.JitterThresholdMs,
 		CriticalFactor:   def.CriticalFactor,
 		PollInterval:     capture.DefaultPollInterval,
 		Now:              time.Now,
@@ -129,7 +133,9 @@ they name; a flag given on the command line beats them. NO_COLOR turns colour of
 	f.IntVar(&opts.LossThreshold, "loss-threshold", opts.LossThreshold, "WARN at this many loss events (loss_infer, lost_segment) in the window [TCPVIZ_LOSS_THRESHOLD]")
 	f.IntVar(&opts.OOOThreshold, "ooo-threshold", opts.OOOThreshold, "WARN at this many out-of-order segments in the window [TCPVIZ_OOO_THRESHOLD]")
 	f.IntVar(&opts.RTPLossThreshold, "rtp-loss-threshold", opts.RTPLossThreshold, "WARN at this many RTP loss events in the window")
-	f.IntVar(&opts.JitterThreshold, "jitter-threshold", opts.JitterThreshold, "WARN at this many RTP jitter threshold crossings in the window")
+	f.IntVar(&opts.JitterThreshold, "jitter-threshold", opts.JitterThreshold, "WARN at this many rtp_jitter events (an RTP stream's jitter reaching --jitter-ms) in the window")
+	f.Float64Var(&opts.JitterMs, "jitter-ms", opts.JitterMs, "the RTP jitter (ms) that raises an rtp_jitter event, as parse-pcap's --jitter-threshold")
+	f.UintSliceVar(&opts.RTPPorts, "rtp-port", nil, "decode UDP on this port as RTP (repeatable or comma-separated), as in parse-pcap")
 	f.Float64Var(&opts.CriticalFactor, "critical-factor", opts.CriticalFactor, "CRITICAL at this many times a WARN threshold (at least 1)")
 	f.BoolVar(&opts.PerFlow, "per-flow", false, "count each flow in its own window instead of all traffic in one")
 	f.DurationVar(&opts.PollInterval, "poll-interval", opts.PollInterval, "how often to look at the files when no file-system event arrives [TCPVIZ_POLL_INTERVAL]")
@@ -221,6 +227,14 @@ func (o *monitorOptions) validate() error {
 			return usageErrorf("%s must be >= 0 (0 turns the alert off), got %d", o.name(t.flag), t.v)
 		}
 	}
+	if !(o.JitterMs >= 0) || math.IsInf(o.JitterMs, 0) {
+		return usageErrorf("--jitter-ms must be a number of ms >= 0, got %v", o.JitterMs)
+	}
+	for _, p := range o.RTPPorts {
+		if p == 0 || p > 65535 {
+			return usageErrorf("--rtp-port must be 1-65535, got %d", p)
+		}
+	}
 	if !(o.CriticalFactor >= 1) || o.CriticalFactor > 1e6 {
 		return usageErrorf("--critical-factor must be at least 1, got %g", o.CriticalFactor)
 	}
@@ -259,11 +273,16 @@ func runMonitor(ctx context.Context, o *monitorOptions) error {
 		errOut = io.Discard
 	}
 	cfg := o.alertConfig()
+	popts := pipeline.DefaultOptions()
+	popts.RTP.JitterThresholdMs = o.JitterMs
+	for _, p := range o.RTPPorts {
+		popts.RTP.Ports = append(popts.RTP.Ports, uint16(p))
+	}
 	m, err := monitor.Open(ctx, monitor.Options{
 		Path:     o.PcapPath,
 		Follow:   capture.FollowOptions{PollInterval: o.PollInterval, FromStart: o.FromStart},
 		Alerts:   cfg,
-		Pipeline: pipeline.DefaultOptions(),
+		Pipeline: popts,
 		Duration: o.Duration,
 		Out:      out, JSON: o.JSON, Color: color,
 		Log: errOut, Verbose: o.Verbose,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,14 +24,15 @@ type monitorFlags struct {
 	PcapPath, OutDir, Artifacts           string
 	Window, PollInterval, Duration        time.Duration
 	Threshold, Loss, OOO, RTPLoss, Jitter int
-	CriticalFactor                        float64
+	CriticalFactor, JitterMs              float64
+	RTPPorts                              string
 	PerFlow, FromStart, JSON, Verbose     bool
 }
 
 func monitorFlagsOf(o *monitorOptions) monitorFlags {
 	return monitorFlags{o.PcapPath, o.OutDir, o.Artifacts, o.Window, o.PollInterval, o.Duration,
 		o.Threshold, o.LossThreshold, o.OOOThreshold, o.RTPLossThreshold, o.JitterThreshold,
-		o.CriticalFactor, o.PerFlow, o.FromStart, o.JSON, o.Verbose}
+		o.CriticalFactor, o.JitterMs, fmt.Sprint(o.RTPPorts), o.PerFlow, o.FromStart, o.JSON, o.Verbose}
 }
 
 // parseMonitor parses args as monitor's flags with env as the environment
@@ -56,7 +58,7 @@ func parseMonitor(t *testing.T, env map[string]string, args ...string) (monitorF
 
 func TestNewMonitorCmd(t *testing.T) {
 	defaults := monitorFlags{PcapPath: "ring", Artifacts: "artifacts", Window: time.Minute, PollInterval: 250 * time.Millisecond,
-		Threshold: 10, Loss: 10, OOO: 20, RTPLoss: 5, Jitter: 3, CriticalFactor: 5}
+		Threshold: 10, Loss: 10, OOO: 20, RTPLoss: 5, Jitter: 3, CriticalFactor: 5, JitterMs: 30, RTPPorts: "[]"}
 	with := func(f func(*monitorFlags)) monitorFlags {
 		m := defaults
 		f(&m)
@@ -71,8 +73,8 @@ func TestNewMonitorCmd(t *testing.T) {
 		{"defaults", nil, nil, defaults},
 		{"every flag", nil, []string{"--out", "o", "--artifacts", "a", "--window", "10s", "--threshold", "3", "--loss-threshold", "4",
 			"--ooo-threshold", "5", "--rtp-loss-threshold", "6", "--jitter-threshold", "7", "--critical-factor", "2.5", "--per-flow",
-			"--poll-interval", "100ms", "--from-start", "--duration", "1m", "--json", "-v"},
-			monitorFlags{"ring", "o", "a", 10 * time.Second, 100 * time.Millisecond, time.Minute, 3, 4, 5, 6, 7, 2.5, true, true, true, true}},
+			"--poll-interval", "100ms", "--from-start", "--duration", "1m", "--json", "-v", "--jitter-ms", "12.5", "--rtp-port", "5004,5006"},
+			monitorFlags{"ring", "o", "a", 10 * time.Second, 100 * time.Millisecond, time.Minute, 3, 4, 5, 6, 7, 2.5, 12.5, "[5004 5006]", true, true, true, true}},
 		{"environment replaces defaults", map[string]string{"TCPVIZ_WINDOW": "30s", "TCPVIZ_THRESHOLD": "7", "TCPVIZ_LOSS_THRESHOLD": "8",
 			"TCPVIZ_OOO_THRESHOLD": "9", "TCPVIZ_POLL_INTERVAL": "0.1"}, nil,
 			with(func(m *monitorFlags) {
@@ -108,6 +110,8 @@ func TestMonitorUsageErrors(t *testing.T) {
 		{"negative window", nil, []string{"--pcap-path", "r", "--window=-5s"}, "--window must be > 0, got -5s"},
 		{"negative threshold", nil, []string{"--pcap-path", "r", "--threshold=-1"}, "--threshold must be >= 0 (0 turns the alert off), got -1"},
 		{"negative jitter threshold", nil, []string{"--pcap-path", "r", "--jitter-threshold=-2"}, "--jitter-threshold must be >= 0"},
+		{"negative jitter ms", nil, []string{"--pcap-path", "r", "--jitter-ms=-2"}, "--jitter-ms must be a number of ms >= 0, got -2"},
+		{"rtp port 0", nil, []string{"--pcap-path", "r", "--rtp-port", "0"}, "--rtp-port must be 1-65535, got 0"},
 		{"critical factor below 1", nil, []string{"--pcap-path", "r", "--critical-factor", "0.5"}, "--critical-factor must be at least 1, got 0.5"},
 		{"zero poll interval", nil, []string{"--pcap-path", "r", "--poll-interval", "0s"}, "--poll-interval must be > 0, got 0s"},
 		{"negative duration", nil, []string{"--pcap-path", "r", "--duration=-1s"}, "--duration must be >= 0, got -1s"},

@@ -373,3 +373,38 @@ func TestOpenBadPath(t *testing.T) {
 		t.Fatal("Open of a path in a missing directory succeeded")
 	}
 }
+
+// TestMonitorRTPAlerts follows a recorded PCMU call with 12 packets lost in
+// 12 gaps: the RTP analysis runs in the monitor's pipeline and its rtp_loss
+// events raise WARN at 5 and CRITICAL at 10 (factor 2); a jitter level
+// below the call's jitter raises an rtp_jitter alert too.
+func TestMonitorRTPAlerts(t *testing.T) {
+	var out syncBuffer
+	cfg := DefaultConfig()
+	cfg.CriticalFactor = 2
+	cfg.Thresholds[RTPJitter] = 1
+	popts := pipeline.DefaultOptions()
+	popts.RTP.JitterThresholdMs = 0.01
+	dir, done := startMonitor(t, context.Background(), Options{Path: "../../samples/rec_rtp_pcmu.pcapng", Alerts: cfg, Pipeline: popts,
+		Out: &out, Duration: 300 * time.Millisecond})
+	res := wait(t, done)
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	got := lines(out.String())
+	var loss []string
+	jitter := false
+	for _, l := range got {
+		if strings.Contains(l, " rtp_loss: ") {
+			loss = append(loss, strings.Fields(l)[0])
+		}
+		jitter = jitter || strings.HasPrefix(l, "[WARN]") && strings.Contains(l, " rtp_jitter: ")
+	}
+	if strings.Join(loss, " ") != "[WARN] [CRITICAL]" || !jitter {
+		t.Errorf("alert lines %q: want rtp_loss WARN then CRITICAL, and an rtp_jitter WARN", got)
+	}
+	if res.sum.PacketsTotal != 238 {
+		t.Errorf("packets %d, want 238", res.sum.PacketsTotal)
+	}
+	checkSession(t, dir, res.sum)
+}
