@@ -49,25 +49,29 @@ func compare16(a, b *[16]byte) int {
 }
 
 // Entry is one conversation in a Table.
-type Entry[S any] struct {
-	Key    Key
-	Stream uint64 // 0-based, in order of first appearance
+type Entry[K comparable, S any] struct {
+	Key    K
+	Stream uint64 // 0-based, in order of creation
 	First  int64  // first packet time, ns
-	Last   int64  // last packet time, ns
+	Last   int64  // latest packet time, ns
 	State  S
 
-	prev, next *Entry[S]
+	prev, next *Entry[K, S]
 }
 
-// Table maps keys to entries, most recently used first.
-type Table[S any] struct {
-	m          map[Key]*Entry[S]
-	head, tail *Entry[S]
-	free       *Entry[S]
+// Table maps keys to entries, most recently used first. It serves every
+// analysis that keeps per-conversation state: TCP connections keyed by Key,
+// RTP streams and candidates keyed by their own one-way keys. Ended entries
+// are recycled, so conversations coming and going allocate nothing in the
+// steady state.
+type Table[K comparable, S any] struct {
+	m          map[K]*Entry[K, S]
+	head, tail *Entry[K, S]
+	free       *Entry[K, S]
 	nextStream uint64
 	idle       int64
 	max        int
-	onEnd      func(e *Entry[S], why EndReason)
+	onEnd      func(e *Entry[K, S], why EndReason)
 
 	// Evicted counts entries removed while the capture was still running.
 	Evicted struct{ Idle, Capacity uint64 }
@@ -84,27 +88,37 @@ const (
 	EndFlush                     // the capture ended
 )
 
+// String is the reason as flow records name it (their "end" field).
+func (r EndReason) String() string {
+	switch r {
+	case EndIdle:
+		return "idle"
+	case EndCapacity:
+		return "capacity"
+	case EndReplaced:
+		return "port_reuse"
+	}
+	return "capture_end"
+}
+
 // NewTable returns a table that ends flows idle for idleNs nanoseconds of
 // capture time or beyond max live flows (0: no limit), calling onEnd for each
 // before its entry is recycled. onEnd must not keep the entry.
-func NewTable[S any](idleNs int64, max int, onEnd func(e *Entry[S], why EndReason)) *Table[S] {
-	return &Table[S]{m: make(map[Key]*Entry[S]), idle: idleNs, max: max, onEnd: onEnd}
+func NewTable[K comparable, S any](idleNs int64, max int, onEnd func(e *Entry[K, S], why EndReason)) *Table[K, S] {
+	return &Table[K, S]{m: make(map[K]*Entry[K, S]), idle: idleNs, max: max, onEnd: onEnd}
 }
 
 // Len is the number of live flows.
-func (t *Table[S]) Len() int { return len(t.m) }
+func (t *Table[K, S]) Len() int { return len(t.m) }
 
 // Streams is the number of stream ids handed out so far.
-func (t *Table[S]) Streams() uint64 { return t.nextStream }
+func (t *Table[K, S]) Streams() uint64 { return t.nextStream }
 
 // Get returns the entry for k, creating it (with a new stream id and zero
 // State) if there is none. now is the packet's time; it moves the entry to
 // the front and ends entries idle for too long.
-func (t *Table[S]) Get(k Key, now int64) (e *Entry[S], created bool) {
-	t.expire(now)
-	if e = t.m[k]; e != nil {
-		e.Last = now
-		t.toFront(e)
+func (t *Table[K, S]) Get(k K, now int64) (e *Entry[K, S], created bool) {
+	if e = t.Find(k, now); e != nil {
 		return e, false
 	}
 	if t.max > 0 && len(t.m) >= t.max && t.tail != nil {
@@ -119,18 +133,43 @@ func (t *Table[S]) Get(k Key, now int64) (e *Entry[S], created bool) {
 	return e, true
 }
 
+// Find is Get without creating: it returns the entry for k, or nil.
+func (t *Table[K, S]) Find(k K, now int64) *Entry[K, S] {
+	t.Expire(now)
+	e := t.m[k]
+	if e != nil {
+		e.Last = now
+		t.toFront(e)
+	}
+	return e
+}
+
+// Peek returns the entry for k, or nil, without touching the table.
+func (t *Table[K, S]) Peek(k K) *Entry[K, S] { return t.m[k] }
+
 // Replace ends e (EndReplaced) and returns a fresh entry with the same key
 // and a new stream id: a new conversation on a reused port pair.
-func (t *Table[S]) Replace(e *Entry[S], now int64) *Entry[S] {
+func (t *Table[K, S]) Replace(e *Entry[K, S], now int64) *Entry[K, S] {
 	k := e.Key
 	t.end(e, EndReplaced)
 	ne, _ := t.Get(k, now)
 	return ne
 }
 
+// Remove drops e without calling the end callback (the conversation turned
+// out to be something else, or moved to another table).
+func (t *Table[K, S]) Remove(e *Entry[K, S]) {
+	delete(t.m, e.Key)
+	t.unlink(e)
+	var zero S
+	e.State = zero
+	e.next = t.free
+	t.free = e
+}
+
 // Flush ends every entry, oldest stream first.
-func (t *Table[S]) Flush() {
-	entries := make([]*Entry[S], 0, len(t.m))
+func (t *Table[K, S]) Flush() {
+	entries := make([]*Entry[K, S], 0, len(t.m))
 	for e := t.head; e != nil; e = e.next {
 		entries = append(entries, e)
 	}
@@ -141,7 +180,8 @@ func (t *Table[S]) Flush() {
 	}
 }
 
-func (t *Table[S]) expire(now int64) {
+// Expire ends the entries idle at now (Get and Find do it themselves).
+func (t *Table[K, S]) Expire(now int64) {
 	if t.idle <= 0 {
 		return
 	}
@@ -151,28 +191,23 @@ func (t *Table[S]) expire(now int64) {
 	}
 }
 
-func (t *Table[S]) end(e *Entry[S], why EndReason) {
+func (t *Table[K, S]) end(e *Entry[K, S], why EndReason) {
 	if t.onEnd != nil {
 		t.onEnd(e, why)
 	}
-	delete(t.m, e.Key)
-	t.unlink(e)
-	var zero S
-	e.State = zero
-	e.next = t.free
-	t.free = e
+	t.Remove(e)
 }
 
-func (t *Table[S]) alloc() *Entry[S] {
+func (t *Table[K, S]) alloc() *Entry[K, S] {
 	if e := t.free; e != nil {
 		t.free = e.next
 		e.next = nil
 		return e
 	}
-	return new(Entry[S])
+	return new(Entry[K, S])
 }
 
-func (t *Table[S]) pushFront(e *Entry[S]) {
+func (t *Table[K, S]) pushFront(e *Entry[K, S]) {
 	e.prev, e.next = nil, t.head
 	if t.head != nil {
 		t.head.prev = e
@@ -183,7 +218,7 @@ func (t *Table[S]) pushFront(e *Entry[S]) {
 	}
 }
 
-func (t *Table[S]) unlink(e *Entry[S]) {
+func (t *Table[K, S]) unlink(e *Entry[K, S]) {
 	if e.prev != nil {
 		e.prev.next = e.next
 	} else {
@@ -197,7 +232,7 @@ func (t *Table[S]) unlink(e *Entry[S]) {
 	e.prev, e.next = nil, nil
 }
 
-func (t *Table[S]) toFront(e *Entry[S]) {
+func (t *Table[K, S]) toFront(e *Entry[K, S]) {
 	if t.head == e {
 		return
 	}

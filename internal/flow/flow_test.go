@@ -44,7 +44,7 @@ type ended struct {
 
 func TestTableStreamsEvictionAndReuse(t *testing.T) {
 	var got []ended
-	tab := NewTable[int](100, 2, func(e *Entry[int], why EndReason) { got = append(got, ended{e.Stream, why}) })
+	tab := NewTable[Key, int](100, 2, func(e *Entry[Key, int], why EndReason) { got = append(got, ended{e.Stream, why}) })
 	key := func(port uint16) Key {
 		k, _ := MakeKey(netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2"), port, 80, 6)
 		return k
@@ -75,7 +75,7 @@ func TestTableStreamsEvictionAndReuse(t *testing.T) {
 }
 
 func TestTableRecyclesEntries(t *testing.T) {
-	tab := NewTable[[64]byte](10, 0, nil)
+	tab := NewTable[Key, [64]byte](10, 0, nil)
 	k, _ := MakeKey(netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2"), 1, 2, 6)
 	now := int64(0)
 	allocs := testing.AllocsPerRun(1000, func() {

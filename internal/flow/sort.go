@@ -2,8 +2,8 @@ package flow
 
 import "slices"
 
-func sortByStream[S any](es []*Entry[S]) {
-	slices.SortFunc(es, func(a, b *Entry[S]) int {
+func sortByStream[K comparable, S any](es []*Entry[K, S]) {
+	slices.SortFunc(es, func(a, b *Entry[K, S]) int {
 		switch {
 		case a.Stream < b.Stream:
 			return -1

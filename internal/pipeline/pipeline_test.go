@@ -82,7 +82,15 @@ func bulkFrames(tb testing.TB, n int) []capture.Record {
 // lookup, TCP analysis, metrics, event writing) allocates nothing once the
 // connections exist and the buffers have grown.
 func TestSteadyStateAllocatesNothing(t *testing.T) {
-	recs := bulkFrames(t, 40000)
+	steadyStateAllocs(t, bulkFrames(t, 40000))
+}
+
+// steadyStateAllocs runs the first half of recs through a pipeline writing
+// events, then fails if a packet of the second half allocates, or if no
+// event was written (the event path must be part of what is measured). It
+// returns the pipeline.
+func steadyStateAllocs(t *testing.T, recs []capture.Record) *Pipeline {
+	t.Helper()
 	w := event.NewWriter(io.Discard)
 	pl := New(DefaultOptions(), w, nil)
 	half := len(recs) / 2
@@ -100,6 +108,7 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 	if w.Count == 0 {
 		t.Errorf("the measured traffic raised no events: the event path was not exercised")
 	}
+	return pl
 }
 
 // pcapFile writes records as an in-memory pcap file.

@@ -179,21 +179,7 @@ func TestProtoRTPFilter(t *testing.T) {
 // TestRTPSteadyStateAllocatesNothing is TestSteadyStateAllocatesNothing on
 // RTP: detection, stream analysis, events and the jitter series.
 func TestRTPSteadyStateAllocatesNothing(t *testing.T) {
-	recs := readRecords(t, "../../samples/rec_rtp_video.pcapng")
-	w := event.NewWriter(io.Discard)
-	pl := New(DefaultOptions(), w, nil)
-	half := len(recs) / 2
-	for i := 0; i < half; i++ {
-		pl.Record(&recs[i])
-	}
-	i := half
-	allocs := testing.AllocsPerRun(half-10, func() {
-		pl.Record(&recs[i])
-		i++
-	})
-	if allocs != 0 {
-		t.Errorf("RTP steady state allocates %.2f times per packet, want 0", allocs)
-	}
+	pl := steadyStateAllocs(t, readRecords(t, "../../samples/rec_rtp_video.pcapng"))
 	if s := pl.rtp.Stats(); s.Packets == 0 {
 		t.Error("no RTP packet was analysed")
 	}

@@ -4,25 +4,26 @@ import (
 	"math"
 
 	"github.com/tcpviz/tcpviz/internal/event"
+	"github.com/tcpviz/tcpviz/internal/flow"
 )
 
 // endStream settles a stream's clock if it was still being inferred and
 // writes its flow record.
-func (t *Tracker) endStream(n *node[stream], why endReason) {
-	s := &n.val
+func (t *Tracker) endStream(n *flow.Entry[key, stream], why flow.EndReason) {
+	s := &n.State
 	if s.mode == modeInferring {
 		t.decide(s, true)
 	}
 	switch why {
-	case endIdle:
+	case flow.EndIdle:
 		t.stats.Evicted.Idle++
-	case endCapacity:
+	case flow.EndCapacity:
 		t.stats.Evicted.Capacity++
 	}
-	if c := t.channels[n.key.tuple]; c <= 1 {
-		delete(t.channels, n.key.tuple)
+	if c := t.channels[n.Key.tuple]; c <= 1 {
+		delete(t.channels, n.Key.tuple)
 	} else {
-		t.channels[n.key.tuple] = c - 1
+		t.channels[n.Key.tuple] = c - 1
 	}
 	e := &s.engines[0]
 	if s.clock != 0 {

@@ -1,12 +1,11 @@
 package rtp
 
 import (
-	"cmp"
-	"slices"
 	"time"
 
 	"github.com/tcpviz/tcpviz/internal/decode"
 	"github.com/tcpviz/tcpviz/internal/event"
+	"github.com/tcpviz/tcpviz/internal/flow"
 	"github.com/tcpviz/tcpviz/internal/metrics"
 )
 
@@ -157,10 +156,9 @@ type Tracker struct {
 	onFlow   func(*event.FlowRecord)
 	forced   [1024]uint64 // bitmap of Config.Ports
 	anyForce bool
-	streams  *table[stream]
-	cands    *table[candidate]
+	streams  *flow.Table[key, stream]
+	cands    *flow.Table[key, candidate]
 	channels map[tuple]int32 // live streams per 5-tuple
-	nextID   uint64
 	ev       event.Event
 	rec      event.FlowRecord
 	rtpRec   event.RTPFields
@@ -185,7 +183,7 @@ func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Tracker {
 		t.anyForce = true
 	}
 	idle := int64(cfg.IdleTimeout)
-	t.streams = newTable(idle, cfg.MaxStreams, t.endStream)
+	t.streams = flow.NewTable(idle, cfg.MaxStreams, t.endStream)
 	candIdle := int64(candIdleMax)
 	if idle > 0 && idle < candIdle {
 		candIdle = idle
@@ -194,8 +192,8 @@ func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Tracker {
 	if maxCands <= 0 || maxCands > maxCandidates {
 		maxCands = maxCandidates
 	}
-	t.cands = newTable(candIdle, maxCands, func(n *node[candidate], _ endReason) {
-		t.stats.Unconfirmed += uint64(n.val.n)
+	t.cands = flow.NewTable(candIdle, maxCands, func(n *flow.Entry[key, candidate], _ flow.EndReason) {
+		t.stats.Unconfirmed += uint64(n.State.n)
 	})
 	return t
 }
@@ -218,8 +216,8 @@ func (t *Tracker) Packet(p *decode.Packet) Kind {
 		return KindNone
 	}
 	now := p.TS
-	t.streams.expire(now)
-	t.cands.expire(now)
+	t.streams.Expire(now)
+	t.cands.Expire(now)
 	b, wire := p.Payload, p.PayloadLen
 	var h Header
 	prob := ParseHeader(b, wire, &h)
@@ -229,7 +227,7 @@ func (t *Tracker) Packet(p *decode.Packet) Kind {
 	// (205-207) are payload types 77-79 with the marker bit, which RTP
 	// may use: RTCP unless a stream claims the packet.
 	if len(b) >= 2 && b[0]>>6 == 2 && b[1] >= rtcpSR && b[1] <= rtcpXR &&
-		(prob != OK || t.streams.m[k] == nil) {
+		(prob != OK || t.streams.Peek(k) == nil) {
 		if IsRTCP(b, wire) {
 			t.stats.RTCPPackets++
 			return KindRTCP
@@ -252,32 +250,32 @@ func (t *Tracker) Packet(p *decode.Packet) Kind {
 	}
 	pk := pkt{arrival: now, frame: p.Frame, origLen: uint32(p.OrigLen), udpLen: uint32(wire),
 		ts: h.TS, seq: h.Seq, pt: h.PT, marker: h.Marker, event4: h.PayloadLen == 4}
-	if n := t.streams.get(k, now); n != nil {
-		t.analyse(&n.val, &pk)
+	if n := t.streams.Find(k, now); n != nil {
+		t.analyse(&n.State, &pk)
 		return KindRTP
 	}
 	known := forced || t.channels[k.tuple] > 0
-	c := t.cands.get(k, now)
+	c := t.cands.Find(k, now)
 	if c == nil {
 		if known {
 			t.analyse(t.newStream(k, p, now), &pk)
 			return KindRTP
 		}
-		c = t.cands.add(k, now)
+		c, _ = t.cands.Get(k, now)
 		t.stats.Candidates++
 	}
 	// A candidate also confirms when another SSRC on its 5-tuple did
 	// meanwhile: its held packets belong to the stream.
-	if !c.val.add(&pk, &t.stats.Unconfirmed) && !known {
+	if !c.State.add(&pk, &t.stats.Unconfirmed) && !known {
 		return KindNone
 	}
 	s := t.newStream(k, p, now)
-	for i := range c.val.n {
-		t.analyse(s, &c.val.buf[i])
+	for i := range c.State.n {
+		t.analyse(s, &c.State.buf[i])
 	}
-	t.stats.Replayed += uint64(c.val.n - 1)
-	t.nHeld = copy(t.held[:], c.val.buf[:c.val.n-1])
-	t.cands.remove(c)
+	t.stats.Replayed += uint64(c.State.n - 1)
+	t.nHeld = copy(t.held[:], c.State.buf[:c.State.n-1])
+	t.cands.Remove(c)
 	return KindRTP
 }
 
@@ -298,10 +296,9 @@ func (t *Tracker) Confirmed(f func(arrival int64, origLen int)) {
 
 // newStream starts a stream for k with p's endpoints.
 func (t *Tracker) newStream(k key, p *decode.Packet, now int64) *stream {
-	n := t.streams.add(k, now)
-	s := &n.val
-	s.id = t.nextID
-	t.nextID++
+	n, _ := t.streams.Get(k, now)
+	s := &n.State
+	s.id = n.Stream
 	s.src, s.dst, s.sport, s.dport, s.ssrc = p.Src, p.Dst, p.SrcPort, p.DstPort, k.ssrc
 	t.channels[k.tuple]++
 	t.stats.Streams++
@@ -311,27 +308,13 @@ func (t *Tracker) newStream(k key, p *decode.Packet, now int64) *stream {
 // Flush ends every stream, oldest first, writing its flow record, and drops
 // the heuristic's unconfirmed candidates.
 func (t *Tracker) Flush() {
-	var ended []*node[stream]
-	t.streams.each(func(n *node[stream]) { ended = append(ended, n) })
-	sortByID(ended)
-	for _, n := range ended {
-		t.streams.end(n, endFlush)
-	}
-	var cs []*node[candidate]
-	t.cands.each(func(n *node[candidate]) { cs = append(cs, n) })
-	for _, n := range cs {
-		t.cands.end(n, endFlush)
-	}
+	t.streams.Flush()
+	t.cands.Flush()
 }
 
 // Stats returns the counters so far.
 func (t *Tracker) Stats() Stats {
 	s := t.stats
-	s.Live = t.streams.len()
+	s.Live = t.streams.Len()
 	return s
-}
-
-// sortByID sorts nodes by stream id, so records come out in stream order.
-func sortByID(ns []*node[stream]) {
-	slices.SortFunc(ns, func(a, b *node[stream]) int { return cmp.Compare(a.val.id, b.val.id) })
 }

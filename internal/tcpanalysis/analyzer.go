@@ -74,7 +74,7 @@ type Stats struct {
 // concurrent use.
 type Analyzer struct {
 	cfg    Config
-	flows  *flow.Table[conn]
+	flows  *flow.Table[flow.Key, conn]
 	sink   event.Sink
 	onFlow func(*event.FlowRecord)
 	ev     event.Event
@@ -96,7 +96,7 @@ func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Analyzer 
 	if cfg.RSTStormCount > 1 {
 		a.rsts = make([]int64, cfg.RSTStormCount)
 	}
-	a.flows = flow.NewTable[conn](int64(cfg.IdleTimeout), cfg.MaxFlows, a.endFlow)
+	a.flows = flow.NewTable[flow.Key, conn](int64(cfg.IdleTimeout), cfg.MaxFlows, a.endFlow)
 	return a
 }
 
@@ -228,7 +228,7 @@ func (c *conn) init(p *decode.Packet, d int) {
 	}
 }
 
-func (a *Analyzer) analyse(e *flow.Entry[conn], c *conn, p *decode.Packet, d int) {
+func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Packet, d int) {
 	t := &p.TCP
 	f, r := &c.h[d], &c.h[1-d]
 	seq, ack := Seq(t.Seq), Seq(t.Ack)
@@ -586,7 +586,7 @@ func (c *conn) addRTT(ns int64) {
 }
 
 // emitFlags turns analysis flags into events.
-func (a *Analyzer) emitFlags(e *flow.Entry[conn], c *conn, p *decode.Packet, d int, fl Flags) {
+func (a *Analyzer) emitFlags(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Packet, d int, fl Flags) {
 	if fl == 0 {
 		return
 	}
@@ -633,7 +633,7 @@ func (a *Analyzer) emitFlags(e *flow.Entry[conn], c *conn, p *decode.Packet, d i
 
 // inferLoss raises loss_infer: a third dup ACK (once per ACK value), a
 // retransmission no dup ACK asked for, and an ACK stall.
-func (a *Analyzer) inferLoss(e *flow.Entry[conn], c *conn, p *decode.Packet, d int, fl Flags) {
+func (a *Analyzer) inferLoss(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Packet, d int, fl Flags) {
 	f, r := &c.h[d], &c.h[1-d]
 	if fl&FDupAck != 0 && f.dupAcks >= 3 && f.dupAcks != 0xffffffff && !(f.tripleSet && f.tripleFor == f.lastAck) {
 		f.tripleFor, f.tripleSet = f.lastAck, true
@@ -684,7 +684,7 @@ func (a *Analyzer) checkStall(c *conn, p *decode.Packet, d int) {
 
 // teardown raises teardown_anomaly for RST storms: RSTStormCount RSTs within
 // RSTStormWindow, once per storm.
-func (a *Analyzer) teardown(e *flow.Entry[conn], c *conn, p *decode.Packet, d int) {
+func (a *Analyzer) teardown(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Packet, d int) {
 	flags := p.TCP.Flags
 	if flags&decode.FlagFIN != 0 {
 		c.h[d].finSeen = true

@@ -26,19 +26,7 @@ func (c *conn) state() string {
 	return "midstream"
 }
 
-func endName(why flow.EndReason) string {
-	switch why {
-	case flow.EndIdle:
-		return "idle"
-	case flow.EndCapacity:
-		return "capacity"
-	case flow.EndReplaced:
-		return "port_reuse"
-	}
-	return "capture_end"
-}
-
-func (a *Analyzer) endFlow(e *flow.Entry[conn], why flow.EndReason) {
+func (a *Analyzer) endFlow(e *flow.Entry[flow.Key, conn], why flow.EndReason) {
 	c := &e.State
 	a.releaseRings(c)
 	if a.onFlow == nil {
@@ -56,7 +44,7 @@ func (a *Analyzer) endFlow(e *flow.Entry[conn], why flow.EndReason) {
 		FwdPackets: c.h[i].packets, RevPackets: c.h[j].packets,
 		FwdBytes: c.h[i].bytes, RevBytes: c.h[j].bytes,
 		FwdPayload: c.h[i].payload, RevPayload: c.h[j].payload,
-		End:             endName(why),
+		End:             why.String(),
 		State:           c.state(),
 		Retransmissions: c.retrans,
 		LossEvents:      c.loss,
