@@ -63,4 +63,16 @@ type RTPFields struct {
 	JitterMeanMs  float64 `json:"jitter_mean_ms"`
 	JitterMaxMs   float64 `json:"jitter_max_ms"`
 	Markers       uint64  `json:"markers"` // packets with the marker bit
+	// Timeline is the stream over time, in at most 64 equal steps.
+	Timeline *RTPTimeline `json:"timeline,omitempty"`
+}
+
+// RTPTimeline is an RTP stream over time in equal steps from its first
+// packet: 1 s steps, doubled as often as needed to fit 64 of them.
+type RTPTimeline struct {
+	Start       float64   `json:"start"`  // epoch seconds of the first step
+	StepS       float64   `json:"step_s"` // seconds per step
+	Packets     []uint32  `json:"packets"`
+	JitterMaxMs []float64 `json:"jitter_max_ms"` // largest jitter in the step; 0 while the clock rate is unknown
+	Lost        []uint32  `json:"lost"`          // packets lost in sequence gaps seen in the step
 }

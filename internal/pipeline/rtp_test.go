@@ -140,6 +140,44 @@ func TestRTPSummary(t *testing.T) {
 	}
 }
 
+// TestRTPFlowTimeline: each RTP record carries its stream over time, adding
+// up to the record's packets and lost packets.
+func TestRTPFlowTimeline(t *testing.T) {
+	for _, f := range []string{"rec_rtp_pcmu.pcapng", "rec_rtp_video.pcapng", "rtp_wrap.pcap"} {
+		var recs []event.FlowRecord
+		pl := New(DefaultOptions(), nil, func(r *event.FlowRecord) {
+			if r.RTPFields != nil {
+				c := *r
+				rf := *r.RTPFields
+				tl := *rf.Timeline
+				tl.Packets = append([]uint32(nil), tl.Packets...)
+				tl.Lost = append([]uint32(nil), tl.Lost...)
+				rf.Timeline = &tl
+				c.RTPFields = &rf
+				recs = append(recs, c)
+			}
+		})
+		for _, rec := range readRecords(t, "../../samples/"+f) {
+			pl.Record(&rec)
+		}
+		pl.Finish()
+		if len(recs) == 0 {
+			t.Fatalf("%s: no RTP record", f)
+		}
+		for _, r := range recs {
+			var pkts, lost uint64
+			for i := range r.Timeline.Packets {
+				pkts += uint64(r.Timeline.Packets[i])
+				lost += uint64(r.Timeline.Lost[i])
+			}
+			if pkts != r.Packets || int64(lost) != r.Lost && r.Events["rtp_seq_error"] == 0 || r.Timeline.StepS != 1 {
+				t.Errorf("%s stream %d: timeline %d packets, %d lost, step %v s; record %d packets, %d lost",
+					f, r.Stream, pkts, lost, r.Timeline.StepS, r.Packets, r.Lost)
+			}
+		}
+	}
+}
+
 // TestProtoRTPFilter keeps RTP sessions only: RTP and RTCP packets, no TCP,
 // no other UDP, and says so in the summary.
 func TestProtoRTPFilter(t *testing.T) {

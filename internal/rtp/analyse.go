@@ -25,6 +25,7 @@ func (t *Tracker) analyse(s *stream, p *pkt) {
 		s.last = p.arrival
 	}
 	s.lastPkt = *p
+	s.timeline.packet(p.arrival)
 	if p.marker {
 		s.markers++
 	}
@@ -123,6 +124,7 @@ func (t *Tracker) analyse(s *stream, p *pkt) {
 	case s.mode != modeInferring && s.engines[0].updated:
 		t.stats.Jitter.Add(int64(s.engines[0].cur * 1e6))
 		t.jitter, t.jitterOK = finite(s.engines[0].cur), true
+		s.timeline.jitterMs(p.arrival, t.jitter)
 		t.checkJitter(s, p)
 	}
 }
@@ -193,6 +195,7 @@ func (t *Tracker) seqEvents(s *stream, p *pkt) {
 	case d == 1:
 		s.advance(p.seq, d)
 	case d > 1 && d <= maxDropout:
+		s.timeline.loss(p.arrival, d-1)
 		t.emit(s, p, event.RTPLoss, event.Warn, func(x *event.Extra) {
 			x.Reason = "sequence_gap"
 			x.Lost = int64(d - 1)

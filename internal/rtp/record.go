@@ -48,7 +48,9 @@ func (t *Tracker) endStream(n *flow.Entry[key, stream], why flow.EndReason) {
 		JitterMeanMs:  round6(e.mean),
 		JitterMaxMs:   round6(e.max),
 		Markers:       s.markers,
+		Timeline:      &t.timeline,
 	}
+	s.timeline.fill(&t.timeline)
 	t.rec = event.FlowRecord{
 		Proto:  "rtp",
 		Stream: s.id,

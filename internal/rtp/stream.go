@@ -106,6 +106,8 @@ type stream struct {
 	window     uint64
 	jitterHigh bool
 	counts     [3]uint32 // rtp_loss, rtp_seq_error, rtp_jitter events
+
+	timeline timeline
 }
 
 // Sequence limits of RFC 3550 Appendix A.1: a jump ahead of more than
