@@ -76,3 +76,35 @@ type RTPTimeline struct {
 	JitterMaxMs []float64 `json:"jitter_max_ms"` // largest jitter in the step; 0 while the clock rate is unknown
 	Lost        []uint32  `json:"lost"`          // packets lost in sequence gaps seen in the step
 }
+
+// Clone returns a deep copy of r. Analyzers reuse the record they pass to
+// their callback; a callback that keeps records keeps clones.
+func (r *FlowRecord) Clone() FlowRecord {
+	c := *r
+	if r.RTTms != nil {
+		v := *r.RTTms
+		c.RTTms = &v
+	}
+	if r.HandshakeRTTms != nil {
+		v := *r.HandshakeRTTms
+		c.HandshakeRTTms = &v
+	}
+	if r.Events != nil {
+		c.Events = make(map[string]uint64, len(r.Events))
+		for k, v := range r.Events {
+			c.Events[k] = v
+		}
+	}
+	if r.RTPFields != nil {
+		f := *r.RTPFields
+		if tl := f.Timeline; tl != nil {
+			ct := *tl
+			ct.Packets = append([]uint32(nil), tl.Packets...)
+			ct.JitterMaxMs = append([]float64(nil), tl.JitterMaxMs...)
+			ct.Lost = append([]uint32(nil), tl.Lost...)
+			f.Timeline = &ct
+		}
+		c.RTPFields = &f
+	}
+	return c
+}

@@ -147,14 +147,7 @@ func TestRTPFlowTimeline(t *testing.T) {
 		var recs []event.FlowRecord
 		pl := New(DefaultOptions(), nil, func(r *event.FlowRecord) {
 			if r.RTPFields != nil {
-				c := *r
-				rf := *r.RTPFields
-				tl := *rf.Timeline
-				tl.Packets = append([]uint32(nil), tl.Packets...)
-				tl.Lost = append([]uint32(nil), tl.Lost...)
-				rf.Timeline = &tl
-				c.RTPFields = &rf
-				recs = append(recs, c)
+				recs = append(recs, r.Clone())
 			}
 		})
 		for _, rec := range readRecords(t, "../../samples/"+f) {

@@ -113,10 +113,7 @@ func analyseFile(tb testing.TB, path string, cfg Config) *result {
 	defer r.Close()
 	res := &result{}
 	tr := New(cfg, event.SinkFunc(func(e *event.Event) { res.events = append(res.events, *e) }), func(fr *event.FlowRecord) {
-		c := *fr
-		f := *fr.RTPFields
-		c.RTPFields = &f
-		res.records = append(res.records, c)
+		res.records = append(res.records, fr.Clone())
 	})
 	dec := decode.New()
 	var rec capture.Record
@@ -381,10 +378,7 @@ func analyseFileQuiet(t *testing.T, path string) *result {
 	defer r.Close()
 	res := &result{}
 	tr := New(DefaultConfig(), event.SinkFunc(func(e *event.Event) { res.events = append(res.events, *e) }), func(fr *event.FlowRecord) {
-		c := *fr
-		f := *fr.RTPFields
-		c.RTPFields = &f
-		res.records = append(res.records, c)
+		res.records = append(res.records, fr.Clone())
 	})
 	dec := decode.New()
 	var rec capture.Record

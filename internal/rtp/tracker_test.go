@@ -37,10 +37,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 		if _, err := json.Marshal(r); err != nil {
 			t.Errorf("flow record does not encode: %v", err)
 		}
-		c := *r
-		f := *r.RTPFields
-		c.RTPFields = &f
-		h.records = append(h.records, c)
+		h.records = append(h.records, r.Clone())
 	})
 	return h
 }
