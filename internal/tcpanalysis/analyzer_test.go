@@ -47,7 +47,7 @@ func newConv(cfg Config) *conv {
 		}
 		c.events = append(c.events, k)
 		c.extras[k] = e.Extra
-	}), func(r *event.FlowRecord) { c.flows = append(c.flows, *r) })
+	}), func(r *event.FlowRecord) { c.flows = append(c.flows, r.Clone()) })
 	return c
 }
 
