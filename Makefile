@@ -3,13 +3,22 @@ GO      ?= go
 BIN     := bin/tcpviz
 SAMPLE  ?= samples/rec_tbf_bulk.pcapng
 DEMO    := artifacts/demo
+# The ECharts library `tcpviz report` embeds (go:embed) and inlines into every
+# page; downloaded from the npm registry, not committed.
+ECHARTS := internal/report/assets/echarts.min.js
 
-.PHONY: all build demo test vet samples clean fuzz
+.PHONY: all build demo test vet samples clean fuzz echarts
 
 all: build
 
-build:
+build: $(ECHARTS)
 	$(GO) build -trimpath -o $(BIN) ./cmd/tcpviz
+
+# Fetch echarts@VERSION (pinned, checksummed) from the npm registry; again
+# when scripts/fetch-echarts.sh changes its pin.
+echarts: $(ECHARTS)
+$(ECHARTS): scripts/fetch-echarts.sh
+	bash scripts/fetch-echarts.sh $@
 
 # Set-up command 1: build, analyse a shipped sample, print its summary.
 demo: build
@@ -17,10 +26,10 @@ demo: build
 	$(BIN) summary --in $(DEMO)
 
 # Set-up command 2: the whole test suite (what .ci/run runs).
-test: vet
+test: vet $(ECHARTS)
 	$(GO) test -count=1 ./...
 
-vet:
+vet: $(ECHARTS)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
@@ -35,7 +44,7 @@ clean:
 # target at a time). Inputs that fail are kept under the package's
 # testdata/fuzz/ and replayed by every plain `go test`.
 FUZZTIME ?= 1m
-fuzz:
+fuzz: $(ECHARTS)
 	@set -e; for f in $$(grep -l '^func Fuzz' $$(git ls-files 'internal/*_test.go' 2>/dev/null || find internal -name '*_test.go')); do \
 	  pkg=./$$(dirname $$f); \
 	  for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \

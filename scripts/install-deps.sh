@@ -12,6 +12,10 @@ command -v tshark >/dev/null 2>&1 || need+=(tshark)
 command -v dumpcap >/dev/null 2>&1 && command -v capinfos >/dev/null 2>&1 || need+=(wireshark-common)
 command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need+=(iproute2)
 command -v ethtool >/dev/null 2>&1 || need+=(ethtool)
+# `tcpviz report`: the browser test loads the pages in headless Chromium;
+# npm fetches the ECharts library the build embeds.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   # wireshark-common asks whether non-root users may capture: answer no.
@@ -19,3 +23,4 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 go mod download
+bash scripts/fetch-echarts.sh

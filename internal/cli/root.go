@@ -116,5 +116,6 @@ func newRoot(io IO) *cobra.Command {
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newParsePcapCmd(io, nil), newSummaryCmd(io, nil), newExportCmd(io, nil))
 	root.AddCommand(newMonitorCmd(io, os.Getenv, nil))
+	root.AddCommand(newReportCmd(io, nil))
 	return root
 }
