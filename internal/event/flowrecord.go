@@ -1,5 +1,7 @@
 package event
 
+import "slices"
+
 // RTTStats summarises RTT samples in milliseconds.
 type RTTStats struct {
 	Samples int     `json:"samples"`
@@ -40,12 +42,25 @@ type FlowRecord struct {
 	WindowScale     [2]int8           `json:"window_scale"`
 	Events          map[string]uint64 `json:"events"`
 
+	// RTTHist is the connection's RTT histogram: its non-empty buckets.
+	RTTHist []HistBucket `json:"rtt_hist,omitempty"`
+
 	// RTP: set in RTP records only. encoding/json writes its fields at the
 	// top level of the record, and none of them when the pointer is nil,
 	// so TCP records are unchanged (zero values such as ssrc 0 or
 	// payload_type 0 stay in RTP records). Check it for nil before reading
 	// the promoted fields.
 	*RTPFields
+
+	// Timeline is the conversation over time, in at most 64 equal steps;
+	// nil for TCP connections that carried no payload and had no RTT sample.
+	Timeline *Timeline `json:"timeline,omitempty"`
+}
+
+// HistBucket is one bucket of a histogram: its lower bound and count.
+type HistBucket struct {
+	Ms    float64 `json:"ms"`
+	Count uint32  `json:"count"`
 }
 
 // RTPFields are the figures of an RTP stream's record (DESIGN.md contract),
@@ -63,18 +78,51 @@ type RTPFields struct {
 	JitterMeanMs  float64 `json:"jitter_mean_ms"`
 	JitterMaxMs   float64 `json:"jitter_max_ms"`
 	Markers       uint64  `json:"markers"` // packets with the marker bit
-	// Timeline is the stream over time, in at most 64 equal steps.
-	Timeline *RTPTimeline `json:"timeline,omitempty"`
 }
 
-// RTPTimeline is an RTP stream over time in equal steps from its first
-// packet: 1 s steps, doubled as often as needed to fit 64 of them.
-type RTPTimeline struct {
-	Start       float64   `json:"start"`  // epoch seconds of the first step
-	StepS       float64   `json:"step_s"` // seconds per step
-	Packets     []uint32  `json:"packets"`
-	JitterMaxMs []float64 `json:"jitter_max_ms"` // largest jitter in the step; 0 while the clock rate is unknown
-	Lost        []uint32  `json:"lost"`          // packets lost in sequence gaps seen in the step
+// Timeline is a conversation over time in equal steps from its first
+// packet: 1 s steps, doubled as often as needed to fit 64 of them. The
+// columns of the other protocol are empty and not written.
+type Timeline struct {
+	Start   float64  `json:"start"`  // epoch seconds of the first step
+	StepS   float64  `json:"step_s"` // seconds per step
+	Packets []uint32 `json:"packets"`
+
+	// TCP: frame bytes of both directions, the mean and largest RTT sample
+	// (0: none in the step), the largest bytes in flight, retransmissions
+	// of every kind.
+	Bytes            []uint64  `json:"bytes,omitempty"`
+	RTTMeanMs        []float64 `json:"rtt_mean_ms,omitempty"`
+	RTTMaxMs         []float64 `json:"rtt_max_ms,omitempty"`
+	BytesInFlightMax []uint64  `json:"bytes_in_flight_max,omitempty"`
+	Retransmissions  []uint32  `json:"retransmissions,omitempty"`
+
+	// RTP: the largest jitter (0 while the clock rate is unknown) and the
+	// packets lost in sequence gaps seen in the step.
+	JitterMaxMs []float64 `json:"jitter_max_ms,omitempty"`
+	Lost        []uint32  `json:"lost,omitempty"`
+}
+
+// Reset empties t, keeping its slices' memory for the next record.
+func (t *Timeline) Reset() {
+	*t = Timeline{
+		Packets: t.Packets[:0], Bytes: t.Bytes[:0], RTTMeanMs: t.RTTMeanMs[:0], RTTMaxMs: t.RTTMaxMs[:0],
+		BytesInFlightMax: t.BytesInFlightMax[:0], Retransmissions: t.Retransmissions[:0],
+		JitterMaxMs: t.JitterMaxMs[:0], Lost: t.Lost[:0],
+	}
+}
+
+func (t *Timeline) clone() *Timeline {
+	c := *t
+	c.Packets = slices.Clone(t.Packets)
+	c.Bytes = slices.Clone(t.Bytes)
+	c.RTTMeanMs = slices.Clone(t.RTTMeanMs)
+	c.RTTMaxMs = slices.Clone(t.RTTMaxMs)
+	c.BytesInFlightMax = slices.Clone(t.BytesInFlightMax)
+	c.Retransmissions = slices.Clone(t.Retransmissions)
+	c.JitterMaxMs = slices.Clone(t.JitterMaxMs)
+	c.Lost = slices.Clone(t.Lost)
+	return &c
 }
 
 // Clone returns a deep copy of r. Analyzers reuse the record they pass to
@@ -95,16 +143,13 @@ func (r *FlowRecord) Clone() FlowRecord {
 			c.Events[k] = v
 		}
 	}
+	c.RTTHist = slices.Clone(r.RTTHist)
 	if r.RTPFields != nil {
 		f := *r.RTPFields
-		if tl := f.Timeline; tl != nil {
-			ct := *tl
-			ct.Packets = append([]uint32(nil), tl.Packets...)
-			ct.JitterMaxMs = append([]float64(nil), tl.JitterMaxMs...)
-			ct.Lost = append([]uint32(nil), tl.Lost...)
-			f.Timeline = &ct
-		}
 		c.RTPFields = &f
+	}
+	if r.Timeline != nil {
+		c.Timeline = r.Timeline.clone()
 	}
 	return c
 }

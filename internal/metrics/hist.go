@@ -47,6 +47,9 @@ func lowerBound(b int) float64 {
 	return math.Ldexp(1+float64(frac)/histSub, l) * 1000
 }
 
+// BucketLowerBound is the smallest value (ns) of bucket b of Hist.Buckets.
+func BucketLowerBound(b int) float64 { return lowerBound(b) }
+
 // Add records one value.
 func (h *Hist) Add(ns int64) {
 	if ns < 0 {

@@ -25,7 +25,7 @@ func (t *Tracker) analyse(s *stream, p *pkt) {
 		s.last = p.arrival
 	}
 	s.lastPkt = *p
-	s.timeline.packet(p.arrival)
+	s.timeline.At(p.arrival).pkts++
 	if p.marker {
 		s.markers++
 	}
@@ -124,7 +124,8 @@ func (t *Tracker) analyse(s *stream, p *pkt) {
 	case s.mode != modeInferring && s.engines[0].updated:
 		t.stats.Jitter.Add(int64(s.engines[0].cur * 1e6))
 		t.jitter, t.jitterOK = finite(s.engines[0].cur), true
-		s.timeline.jitterMs(p.arrival, t.jitter)
+		st := s.timeline.At(p.arrival)
+		st.jitter = max(st.jitter, float32(t.jitter))
 		t.checkJitter(s, p)
 	}
 }
@@ -195,7 +196,7 @@ func (t *Tracker) seqEvents(s *stream, p *pkt) {
 	case d == 1:
 		s.advance(p.seq, d)
 	case d > 1 && d <= maxDropout:
-		s.timeline.loss(p.arrival, d-1)
+		s.timeline.At(p.arrival).lost += uint32(d - 1)
 		t.emit(s, p, event.RTPLoss, event.Warn, func(x *event.Extra) {
 			x.Reason = "sequence_gap"
 			x.Lost = int64(d - 1)

@@ -48,9 +48,8 @@ func (t *Tracker) endStream(n *flow.Entry[key, stream], why flow.EndReason) {
 		JitterMeanMs:  round6(e.mean),
 		JitterMaxMs:   round6(e.max),
 		Markers:       s.markers,
-		Timeline:      &t.timeline,
 	}
-	s.timeline.fill(&t.timeline)
+	fillTimeline(&s.timeline, &t.timeline)
 	t.rec = event.FlowRecord{
 		Proto:  "rtp",
 		Stream: s.id,
@@ -64,6 +63,7 @@ func (t *Tracker) endStream(n *flow.Entry[key, stream], why flow.EndReason) {
 		LossEvents: uint64(s.counts[0]), // rtp_loss events: sequence gaps
 		Events:     make(map[string]uint64, 3),
 		RTPFields:  &t.rtpRec,
+		Timeline:   &t.timeline,
 	}
 	for i, typ := range [...]event.Type{event.RTPLoss, event.RTPSeqError, event.RTPJitter} {
 		if s.counts[i] > 0 {

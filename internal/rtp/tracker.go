@@ -162,7 +162,7 @@ type Tracker struct {
 	ev       event.Event
 	rec      event.FlowRecord
 	rtpRec   event.RTPFields
-	timeline event.RTPTimeline // the record's, its slices reused
+	timeline event.Timeline // the record's, its slices reused
 	stats    Stats
 	// jitter is the jitter (ms) of the stream of the last packet Packet
 	// took, when that packet updated it with a known clock rate.

@@ -80,10 +80,15 @@ type Analyzer struct {
 	ev     event.Event
 	rec    event.FlowRecord
 
-	rsts     []int64    // ring of the last RSTStormCount RST times
-	rings    []*segRing // free segment rings, reused by new flows
-	rstNext  int
-	rstStorm bool
+	rsts  []int64    // ring of the last RSTStormCount RST times
+	rings []*segRing // free segment rings, reused by new flows
+	// timelines are free connection timelines; timeline and hist are the
+	// record's, their memory reused from record to record.
+	timelines []*timeline
+	timeline  event.Timeline
+	hist      []event.HistBucket
+	rstNext   int
+	rstStorm  bool
 
 	Stats Stats
 }
@@ -180,6 +185,9 @@ type conn struct {
 
 	srtt, rttvar float64 // ns, RFC 6298
 	rtt          *metrics.Hist
+	newRTT       int64 // the sample the packet being analysed gave, ns; -1 for none
+
+	tl *timeline // from the first payload or RTT sample on
 
 	retrans, loss uint64
 	counts        [event.NumTypes]uint32
@@ -226,6 +234,7 @@ func (c *conn) init(p *decode.Packet, d int) {
 		c.h[i].winScale = -1
 		c.h[i].window = 0xffffffff
 	}
+	c.newRTT = -1
 }
 
 func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Packet, d int) {
@@ -299,6 +308,7 @@ func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Pac
 	a.handshake(c, p, d)
 	a.inferLoss(e, c, p, d, fl)
 	a.teardown(e, c, p, d)
+	a.noteTimeline(c, p, d, fl)
 }
 
 func (a *Analyzer) count(fl Flags) {
@@ -571,6 +581,7 @@ func (c *conn) addRTT(ns int64) {
 		c.rtt = new(metrics.Hist)
 	}
 	c.rtt.Add(ns)
+	c.newRTT = ns
 	// RFC 6298 §2.2 and §2.3 with alpha 1/8, beta 1/4.
 	v := float64(ns)
 	if c.rtt.N == 1 {

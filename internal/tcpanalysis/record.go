@@ -29,6 +29,7 @@ func (c *conn) state() string {
 func (a *Analyzer) endFlow(e *flow.Entry[flow.Key, conn], why flow.EndReason) {
 	c := &e.State
 	a.releaseRings(c)
+	defer a.releaseTimeline(c)
 	if a.onFlow == nil {
 		return
 	}
@@ -61,6 +62,12 @@ func (a *Analyzer) endFlow(e *flow.Entry[flow.Key, conn], why flow.EndReason) {
 			P95:     c.rtt.Quantile(0.95) / 1e6,
 			Max:     float64(c.rtt.Max) / 1e6,
 		}
+		a.hist = fillHist(c.rtt, a.hist)
+		r.RTTHist = a.hist
+	}
+	if c.tl != nil {
+		fillTimeline(c.tl, &a.timeline)
+		r.Timeline = &a.timeline
 	}
 	if c.firstRTT > 0 {
 		ms := float64(c.firstRTT) / 1e6

@@ -1,0 +1,70 @@
+package metrics
+
+import "time"
+
+// TimelineSteps bounds a Timeline. It starts with one-second steps; when a
+// value falls beyond the last one, neighbouring steps merge and the width
+// doubles, so a conversation of any length keeps at most this many steps in
+// a fixed array: nothing is allocated per packet, and a report can draw each
+// flow or stream over time from its record.
+const (
+	TimelineSteps = 64
+	timelineWidth = int64(time.Second)
+)
+
+// Step is what a Timeline keeps per step: Merge folds the next step into
+// this one when two steps become one.
+type Step[S any] interface {
+	Merge(next *S)
+}
+
+// Timeline is a conversation's figures per step of capture time, from its
+// first value. S is the per-step figures.
+type Timeline[S any, PS interface {
+	*S
+	Step[S]
+}] struct {
+	Start int64 // ns; the first value's time
+	Width int64 // ns per step; 0 before the first value
+	N     int   // steps in use
+	Steps [TimelineSteps]S
+}
+
+// At returns the step of time ts for the caller to update, widening the
+// steps as needed. Times before the first value (a capture whose clock
+// stepped back) count in the first step.
+func (tl *Timeline[S, PS]) At(ts int64) *S {
+	if tl.Width == 0 {
+		tl.Start, tl.Width = ts, timelineWidth
+	}
+	if ts < tl.Start {
+		ts = tl.Start
+	}
+	i := (ts - tl.Start) / tl.Width
+	for i >= TimelineSteps {
+		tl.widen()
+		i = (ts - tl.Start) / tl.Width
+	}
+	if int(i) >= tl.N {
+		tl.N = int(i) + 1
+	}
+	return &tl.Steps[i]
+}
+
+// widen merges steps in pairs and doubles the width.
+func (tl *Timeline[S, PS]) widen() {
+	var zero S
+	for i := 0; i < TimelineSteps/2; i++ {
+		a := tl.Steps[2*i]
+		PS(&a).Merge(&tl.Steps[2*i+1])
+		tl.Steps[i] = a
+	}
+	for i := TimelineSteps / 2; i < TimelineSteps; i++ {
+		tl.Steps[i] = zero
+	}
+	tl.N = (tl.N + 1) / 2
+	tl.Width *= 2
+}
+
+// Used returns the steps in use.
+func (tl *Timeline[S, PS]) Used() []S { return tl.Steps[:tl.N] }

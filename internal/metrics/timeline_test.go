@@ -1,0 +1,66 @@
+package metrics
+
+import (
+	"slices"
+	"testing"
+)
+
+// testStep counts values and keeps the largest.
+type testStep struct {
+	n   uint32
+	max float64
+}
+
+func (s *testStep) Merge(n *testStep) {
+	s.n += n.n
+	s.max = max(s.max, n.max)
+}
+
+func TestTimeline(t *testing.T) {
+	const s = int64(1e9)
+	zeros := func(n int) []uint32 { return make([]uint32, n) }
+	for _, tc := range []struct {
+		name      string
+		at        []int64 // ns after t0
+		wantWidth int64
+		wantN     []uint32
+	}{
+		{"one step", []int64{0, s / 2}, s, []uint32{2}},
+		{"one second steps", []int64{0, s, 3*s + 1}, s, []uint32{1, 1, 0, 1}},
+		{"the 64th step stays 1 s", []int64{0, 63 * s}, s, slices.Concat([]uint32{1}, zeros(62), []uint32{1})},
+		{"65 s widens to 2 s", []int64{0, s, 64 * s}, 2 * s, slices.Concat([]uint32{2}, zeros(31), []uint32{1})},
+		{"an hour widens to 64 s", []int64{0, 3600 * s}, 64 * s, slices.Concat([]uint32{1}, zeros(55), []uint32{1})},
+		{"time stepping back counts first", []int64{5 * s, 0}, s, []uint32{2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var tl Timeline[testStep, *testStep]
+			const t0 = int64(1.7e18)
+			for i, a := range tc.at {
+				st := tl.At(t0 + a)
+				st.n++
+				st.max = max(st.max, float64(i+1))
+			}
+			used := tl.Used()
+			if tl.Width != tc.wantWidth || len(used) > TimelineSteps || tl.Start != t0+tc.at[0] {
+				t.Fatalf("width %d with %d steps from %d, want width %d, at most %d, from %d", tl.Width, len(used), tl.Start, tc.wantWidth, TimelineSteps, t0+tc.at[0])
+			}
+			var got []uint32
+			top := 0.0
+			for _, st := range used {
+				got = append(got, st.n)
+				top = max(top, st.max)
+			}
+			if !slices.Equal(got, tc.wantN) {
+				t.Fatalf("counts %v, want %v", got, tc.wantN)
+			}
+			if top != float64(len(tc.at)) {
+				t.Errorf("largest value %v, want %d: merging lost it", top, len(tc.at))
+			}
+			for _, st := range tl.Steps[len(used):] {
+				if st != (testStep{}) {
+					t.Fatalf("a step beyond the used ones holds %+v", st)
+				}
+			}
+		})
+	}
+}
