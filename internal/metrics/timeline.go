@@ -1,6 +1,9 @@
 package metrics
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // TimelineSteps bounds a Timeline. It starts with one-second steps; when a
 // value falls beyond the last one, neighbouring steps merge and the width
@@ -37,14 +40,17 @@ func (tl *Timeline[S, PS]) At(ts int64) *S {
 	if tl.Width == 0 {
 		tl.Start, tl.Width = ts, timelineWidth
 	}
-	if ts < tl.Start {
-		ts = tl.Start
+	d := ts - tl.Start
+	switch {
+	case ts < tl.Start:
+		d = 0
+	case d < 0: // overflowed: a time stamp absurdly far ahead
+		d = math.MaxInt64
 	}
-	i := (ts - tl.Start) / tl.Width
-	for i >= TimelineSteps {
+	for d/tl.Width >= TimelineSteps && tl.Width <= math.MaxInt64/2 {
 		tl.widen()
-		i = (ts - tl.Start) / tl.Width
 	}
+	i := min(d/tl.Width, TimelineSteps-1)
 	if int(i) >= tl.N {
 		tl.N = int(i) + 1
 	}

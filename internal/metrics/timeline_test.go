@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -62,5 +63,30 @@ func TestTimeline(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTimelineExtremeTimes: corrupt captures carry any time stamp; the
+// timeline must keep every value in at most TimelineSteps steps and never
+// index outside them.
+func TestTimelineExtremeTimes(t *testing.T) {
+	for _, times := range [][]int64{
+		{0, math.MaxInt64},
+		{math.MinInt64, math.MaxInt64, 0},
+		{-1, math.MaxInt64, math.MinInt64},
+		{math.MaxInt64, math.MinInt64},
+		{1.7e18, 1.7e18 + 1<<62},
+	} {
+		var tl Timeline[testStep, *testStep]
+		for _, ts := range times {
+			tl.At(ts).n++
+		}
+		var n uint32
+		for _, st := range tl.Used() {
+			n += st.n
+		}
+		if n != uint32(len(times)) || tl.N > TimelineSteps || tl.Width <= 0 {
+			t.Errorf("times %v: %d of %d values in %d steps of %d ns", times, n, len(times), tl.N, tl.Width)
+		}
 	}
 }
