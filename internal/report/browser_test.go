@@ -123,6 +123,7 @@ func TestBrowser(t *testing.T) {
 			checkPage(t, b, path, filepath.Join(dir, "session_"+strings.TrimSuffix(filepath.Base(path), ".html")+".png"))
 			if filepath.Base(path) != "summary.html" {
 				checkTooltip(t, b)
+				checkStepsTooltip(t, b)
 			}
 			checkSort(t, b)
 		})
@@ -144,6 +145,25 @@ func checkTooltip(t *testing.T, b *browser) {
 	for _, want := range []string{"flow", "stream", "frame", "seq / ack / len", "time"} {
 		if !strings.Contains(tip, want) {
 			t.Errorf("timeline tooltip %q lacks %q", tip, want)
+		}
+	}
+}
+
+// checkStepsTooltip hovers the first step of the RTT chart, drawn from
+// the flows' timelines, and checks that the tooltip names the figures of
+// the flow's lines, which share its legend name.
+func checkStepsTooltip(t *testing.T, b *browser) {
+	t.Helper()
+	var tip string
+	b.eval(`(() => {
+  const c = echarts.getInstanceByDom(document.getElementById('rtt'));
+  c.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0});
+  const el = Array.from(document.querySelectorAll('.tip')).pop();
+  return el ? el.textContent : '';
+})()`, &tip)
+	for _, want := range []string{"t = ", "tcp/", "mean sample", "largest sample", " ms"} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("RTT tooltip %q lacks %q", tip, want)
 		}
 	}
 }

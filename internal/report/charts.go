@@ -272,6 +272,9 @@ func (d *Data) worstFlows() string {
 
 // rttPanel draws the SRTT of the worst flows over time.
 func (d *Data) rttPanel() *panel {
+	if recs := recsWith(d.rttRecs, func(r *flowLine) bool { return r.Timeline.hasRTT() }); len(recs) > 0 {
+		return d.rttRecordPanel(recs)
+	}
 	fs := &d.flowSets
 	p := &panel{id: "rtt", height: 380}
 	if fs.srttCount == 0 {
@@ -320,6 +323,9 @@ func rounded(s []xy, sig int) []xy {
 
 // rttHistPanel draws the distribution of the SRTT figures per flow.
 func (d *Data) rttHistPanel() *panel {
+	if recs := recsWith(d.rttRecs, (*flowLine).hasRTTHist); len(recs) > 0 {
+		return d.rttHistRecordPanel(recs)
+	}
 	fs := &d.flowSets
 	p := &panel{id: "rtt-histogram", height: 360}
 	if fs.srttCount == 0 {
@@ -353,6 +359,9 @@ func (d *Data) rttHistPanel() *panel {
 
 // bifPanel draws the bytes in flight of the worst flows over time.
 func (d *Data) bifPanel() *panel {
+	if recs := recsWith(d.timeRecs, func(r *flowLine) bool { return r.Timeline.hasBIF() }); len(recs) > 0 {
+		return d.bifRecordPanel(recs)
+	}
 	fs := &d.flowSets
 	p := &panel{id: "bytes-in-flight", height: 380}
 	peak := 0.0
@@ -440,6 +449,44 @@ func (d *Data) protocolBarPanel() *panel {
 	c.AddSeries("bytes", by, charts.WithBarChartOpts(opts.BarChart{YAxisIndex: 1}))
 	p.chart = c
 	p.caption = "Packets (left axis) and bytes (right axis) per protocol; a packet counts once for each layer it has, so an Ethernet/IPv4/TCP frame counts three times."
+	return p
+}
+
+// addressesPanel draws how many distinct IP and MAC addresses the
+// capture holds.
+func (d *Data) addressesPanel() *panel {
+	p := &panel{id: "addresses", height: 200}
+	s := d.Summary
+	if s == nil {
+		p.caption = "Unique addresses: this session has no summary.json."
+		return p
+	}
+	label := func(name string, estimated bool) string {
+		if estimated {
+			return name + " (≈)"
+		}
+		return name
+	}
+	kinds := []string{label("IP", s.UniqueIPsEstimated), label("MAC", s.UniqueMACsEstimated)}
+	c := charts.NewBar()
+	c.SetGlobalOptions(commonLeft(p.id, "Unique addresses", p.height, false, "90")...)
+	c.SetGlobalOptions(
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "addresses", NameLocation: "middle", NameGap: nameGapX, MinInterval: 1}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Name: "address type", NameLocation: "start", Inverse: opts.Bool(true)}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+	)
+	c.SetXAxis(kinds)
+	c.XYReversal()
+	c.AddSeries("distinct addresses", []opts.BarData{{Value: s.UniqueIPs}, {Value: s.UniqueMACs}},
+		charts.WithBarChartOpts(opts.BarChart{BarWidth: "40%"}),
+		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
+	p.chart = c
+	p.caption = "Distinct IP addresses (IPv4 and IPv6, as source or destination) and MAC addresses in the capture"
+	if s.UniqueIPsEstimated || s.UniqueMACsEstimated {
+		p.caption += "; ≈ marks a HyperLogLog estimate (±1%), counted once more than 2^20 addresses were seen"
+	}
+	p.caption += "."
 	return p
 }
 
@@ -598,7 +645,7 @@ func (d *Data) rtpRecordPanels() []*panel {
 		which = fmt.Sprintf("the %d RTP streams with the most loss, then jitter (of %d)", len(r.recs), d.rtpFlows)
 	}
 	// gapZero(rec) says a zero of the stream means "no figure".
-	mk := func(id, title, yName, what string, vals func(*rtpTimeline) []float64, gapZero func(*flowLine) bool) *panel {
+	mk := func(id, title, yName, what string, vals func(*flowTimeline) []float64, gapZero func(*flowLine) bool) *panel {
 		p := &panel{id: id, height: 360}
 		c := charts.NewLine()
 		c.SetGlobalOptions(common(p.id, title, p.height, true)...)
@@ -629,13 +676,13 @@ func (d *Data) rtpRecordPanels() []*panel {
 	return []*panel{
 		mk("rtp-jitter", "RTP jitter over time", "jitter (ms)",
 			"The largest interarrival jitter (RFC 3550 §6.4.1; none while the clock rate is unknown or not yet inferred)",
-			func(tl *rtpTimeline) []float64 { return tl.JitterMaxMs },
+			func(tl *flowTimeline) []float64 { return tl.JitterMaxMs },
 			// Jitter is 0 while the clock rate is unknown: always without
 			// one, until it was inferred with an inferred one.
 			func(rec *flowLine) bool { return rec.ClockRate == nil || *rec.ClockRate == 0 || rec.ClockInfer }),
 		mk("rtp-loss", "RTP loss over time", "lost (packets)",
 			"Packets lost in sequence gaps",
-			func(tl *rtpTimeline) []float64 {
+			func(tl *flowTimeline) []float64 {
 				v := make([]float64, len(tl.Lost))
 				for j, n := range tl.Lost {
 					v[j] = float64(n)
@@ -764,7 +811,8 @@ func (d *Data) rtpSeriesPanel(rc rtpChart) *panel {
 // stepData is a series of equal steps as the points of a step line: one
 // at each step's start (xs[i]), one more at the last one's end (xs[n]).
 // A gap (is.gapZero and a zero value, or is.gaps) means no data and breaks
-// the line. Every k steps are combined into one (is.how), so a long
+// the line; the step before it is held to the gap's start first, so a step
+// between gaps still shows as a short line. Every k steps are combined into one (is.how), so a long
 // capture stays maxSeriesPoints/2 points.
 func stepData(xs []float64, is intervalSeries, k int) []opts.LineData {
 	vals := is.vals
@@ -789,6 +837,10 @@ func stepData(xs []float64, is intervalSeries, k int) []opts.LineData {
 			n++
 		}
 		if n == 0 {
+			if !math.IsNaN(last) {
+				// Hold the previous step to its end, where the gap starts.
+				out = append(out, opts.LineData{Value: []any{xs[g], last}})
+			}
 			out = append(out, opts.LineData{Value: []any{xs[g], "-"}})
 			last = math.NaN()
 			continue

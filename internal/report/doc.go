@@ -6,7 +6,9 @@
 // Data enters through Load, which reads summary.json, flows.jsonl and the
 // events file (schema 1 or the Python tool's format) of a session directory
 // and reduces the events to what the charts draw; it never reads the
-// capture. It leaves through Render, which writes one page to an io.Writer.
+// capture. Flow records are read with this package's own structs, by the
+// names of their fields in the file (the per-connection and per-stream
+// timelines, the RTT histograms), not through the event package's types. It leaves through Render, which writes one page to an io.Writer.
 //
 // The charts are go-echarts charts on a go-echarts page, rendered by this
 // package's own Renderer: it inlines the ECharts library embedded at build

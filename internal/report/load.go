@@ -149,6 +149,12 @@ type Data struct {
 	rtpFlows     int
 	tcpRows      []*flowLine // the flows table: top by each ranking
 	rtpRows      []*flowLine
+	// The worst TCP records with per-connection figures over time, for
+	// the per-flow charts (worst first): with RTT samples (a histogram or
+	// RTT in the timeline), and with a timeline of bytes or bytes in
+	// flight; and how many records have them.
+	rttRecs, timeRecs   []*flowLine
+	rttCands, timeCands int
 
 	timeline timeline
 	flowSets flowSeries
@@ -401,39 +407,109 @@ type flowLine struct {
 	Events          map[string]uint64 `json:"events"`
 
 	// RTP
-	SSRC         *uint64      `json:"ssrc"`
-	PayloadType  *int         `json:"payload_type"`
-	ClockRate    *int         `json:"clock_rate"`
-	ClockInfer   bool         `json:"clock_inferred"`
-	Packets      uint64       `json:"packets"`
-	Expected     int64        `json:"expected"`
-	Lost         int64        `json:"lost"`
-	SeqErrors    int64        `json:"seq_errors"`
-	MaxDeltaMs   *float64     `json:"max_delta_ms"`
-	JitterMeanMs *float64     `json:"jitter_mean_ms"`
-	JitterMaxMs  *float64     `json:"jitter_max_ms"`
-	Timeline     *rtpTimeline `json:"timeline"`
+	SSRC         *uint64  `json:"ssrc"`
+	PayloadType  *int     `json:"payload_type"`
+	ClockRate    *int     `json:"clock_rate"`
+	ClockInfer   bool     `json:"clock_inferred"`
+	Packets      uint64   `json:"packets"`
+	Expected     int64    `json:"expected"`
+	Lost         int64    `json:"lost"`
+	SeqErrors    int64    `json:"seq_errors"`
+	MaxDeltaMs   *float64 `json:"max_delta_ms"`
+	JitterMeanMs *float64 `json:"jitter_mean_ms"`
+	JitterMaxMs  *float64 `json:"jitter_max_ms"`
+
+	// Both: the flow over time. TCP records also have their RTT
+	// histogram.
+	Timeline *flowTimeline `json:"timeline"`
+	RTTHist  []rttBucket   `json:"rtt_hist"`
 
 	order int // position in the file: the last tie-breaker
 }
 
 func (r *flowLine) isRTP() bool { return r.Proto == "rtp" }
 
-// rtpTimeline is an RTP record's stream over time: equal steps from its
-// first packet, each with its packets, largest jitter (0 while the clock
-// rate is unknown) and packets lost in sequence gaps.
-type rtpTimeline struct {
-	Start       float64   `json:"start"`  // epoch seconds
-	StepS       float64   `json:"step_s"` // seconds per step
-	Packets     []uint64  `json:"packets"`
+// flowTimeline is a flow record's conversation over time: equal steps
+// from its first packet (at most 64; parse-pcap doubles the width as
+// needed). RTP records have packets, the largest jitter (0 while the
+// clock rate is unknown) and packets lost in sequence gaps; TCP records
+// have packets, frame bytes (both directions), the mean and largest RTT
+// sample (0: no sample in the step), the largest bytes in flight and the
+// retransmissions. The report reads the columns by their names in the
+// file, not through the event package's types.
+type flowTimeline struct {
+	Start   float64  `json:"start"`  // epoch seconds
+	StepS   float64  `json:"step_s"` // seconds per step
+	Packets []uint64 `json:"packets"`
+
+	// RTP
 	JitterMaxMs []float64 `json:"jitter_max_ms"`
 	Lost        []int64   `json:"lost"`
+
+	// TCP
+	Bytes            []uint64  `json:"bytes"`
+	RTTMeanMs        []float64 `json:"rtt_mean_ms"`
+	RTTMaxMs         []float64 `json:"rtt_max_ms"`
+	BytesInFlightMax []float64 `json:"bytes_in_flight_max"`
+	Retransmissions  []uint64  `json:"retransmissions"`
 }
 
-// usable says the timeline can be drawn: steps of a positive width with
-// every figure for each.
-func (t *rtpTimeline) usable() bool {
-	return t != nil && t.StepS > 0 && len(t.Packets) > 0 && len(t.JitterMaxMs) == len(t.Packets) && len(t.Lost) == len(t.Packets)
+// usable says the RTP timeline can be drawn: steps of a positive width
+// with every figure for each.
+func (t *flowTimeline) usable() bool {
+	return t.steps() > 0 && len(t.JitterMaxMs) == len(t.Packets) && len(t.Lost) == len(t.Packets)
+}
+
+// steps is the number of steps, 0 when the timeline cannot be drawn.
+func (t *flowTimeline) steps() int {
+	if t == nil || !(t.StepS > 0) || math.IsInf(t.StepS, 0) || math.IsNaN(t.Start) || math.IsInf(t.Start, 0) {
+		return 0
+	}
+	return len(t.Packets)
+}
+
+// hasRTT says the TCP timeline has RTT figures: a column of each for
+// every step, and one sample at least.
+func (t *flowTimeline) hasRTT() bool {
+	n := t.steps()
+	if n == 0 || len(t.RTTMeanMs) != n || len(t.RTTMaxMs) != n {
+		return false
+	}
+	for i := range n {
+		if t.RTTMeanMs[i] > 0 || t.RTTMaxMs[i] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasBIF says the TCP timeline has bytes in flight for every step.
+func (t *flowTimeline) hasBIF() bool {
+	n := t.steps()
+	return n > 0 && len(t.BytesInFlightMax) == n
+}
+
+// hasBytes says the TCP timeline has frame bytes for every step.
+func (t *flowTimeline) hasBytes() bool {
+	n := t.steps()
+	return n > 0 && len(t.Bytes) == n
+}
+
+// rttBucket is one non-empty bucket of a TCP record's RTT histogram: the
+// samples (Karn's algorithm) from Ms up to the next bucket's lower bound.
+type rttBucket struct {
+	Ms    float64 `json:"ms"` // lower bound
+	Count uint64  `json:"count"`
+}
+
+// hasRTTHist says the record has a usable RTT histogram.
+func (r *flowLine) hasRTTHist() bool {
+	for _, b := range r.RTTHist {
+		if b.Count > 0 && b.Ms >= 0 && !math.IsInf(b.Ms, 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // endpoints names the flow initiator first, as flows.jsonl does.
@@ -487,6 +563,30 @@ var (
 		by(jitterMax),
 	}
 )
+
+// worseRecord orders TCP records for the per-flow charts: most
+// retransmissions and loss events, then most bytes (of two clean flows the
+// bigger transfer says more), then file position. A strict order, so the
+// flows kept do not depend on when candidates are trimmed.
+func worseRecord(a, b *flowLine) bool {
+	if x, y := a.Retransmissions+a.LossEvents, b.Retransmissions+b.LossEvents; x != y {
+		return x > y
+	}
+	if x, y := a.FwdBytes+a.RevBytes, b.FwdBytes+b.RevBytes; x != y {
+		return x > y
+	}
+	return a.order < b.order
+}
+
+// keepWorst trims recs to the worst n once they reach 8n (always when
+// final), worst first, so memory stays bounded by the charts' size.
+func keepWorst(recs []*flowLine, n int, final bool) []*flowLine {
+	if !final && len(recs) < 8*n {
+		return recs
+	}
+	sort.Slice(recs, func(i, j int) bool { return worseRecord(recs[i], recs[j]) })
+	return recs[:min(n, len(recs))]
+}
 
 // topUnion keeps, of rows, the union of the first n under each ranking,
 // in the order of the first ranking.
@@ -551,7 +651,17 @@ func (d *Data) readFlows(ctx context.Context, p string) error {
 		if d.tcpRows = append(d.tcpRows, r); len(d.tcpRows) >= 8*n {
 			d.tcpRows = topUnion(d.tcpRows, n, tcpRankings)
 		}
+		if r.hasRTTHist() || r.Timeline.hasRTT() {
+			d.rttCands++
+			d.rttRecs = keepWorst(append(d.rttRecs, r), d.opts.TopFlows, false)
+		}
+		if r.Timeline.hasBIF() || r.Timeline.hasBytes() {
+			d.timeCands++
+			d.timeRecs = keepWorst(append(d.timeRecs, r), d.opts.TopFlows, false)
+		}
 	}
+	d.rttRecs = keepWorst(d.rttRecs, d.opts.TopFlows, true)
+	d.timeRecs = keepWorst(d.timeRecs, d.opts.TopFlows, true)
 	d.tcpRows = topUnion(d.tcpRows, n, tcpRankings)
 	d.rtpRows = topUnion(d.rtpRows, n, rtpRankings)
 	return nil

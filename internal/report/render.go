@@ -71,12 +71,12 @@ func (d *Data) sections(p Page) []section {
 		}
 		return out
 	}
-	timeline := ps(d.timelinePanel(), d.throughputPanel(), d.rttPanel(), d.rttHistPanel(), d.bifPanel())
+	timeline := ps(d.timelinePanel(), d.throughputPanel(), d.rttPanel(), d.rttHistPanel(), d.bifPanel(), d.flowThroughputPanel())
 	timeline = append(timeline, ps(d.rtpPanels()...)...)
 	summary := ts(d.metaTable())
 	summary = append(summary, ps(d.countsPanel())...)
 	summary = append(summary, ts(d.countsTable())...)
-	summary = append(summary, ps(d.protocolBarPanel(), d.protocolPiePanel())...)
+	summary = append(summary, ps(d.protocolBarPanel(), d.addressesPanel(), d.protocolPiePanel())...)
 	summary = append(summary, ts(d.flowsTable())...)
 	if d.hasRTP() {
 		summary = append(summary, ps(d.rtpStreamsPanel())...)

@@ -124,7 +124,7 @@ func TestEveryChartExplained(t *testing.T) {
 						t.Errorf("%s: chart %s: %s has no name", tc.name, pn.id, axis)
 					}
 					for _, n := range names {
-						if isValueAxis(js) && !unit.MatchString(n[1]) && n[1] != "events" && n[1] != "packets" {
+						if isValueAxis(js) && !unit.MatchString(n[1]) && !countNouns[n[1]] {
 							t.Errorf("%s: chart %s: %s name %q has no unit", tc.name, pn.id, axis, n[1])
 						}
 					}
@@ -133,6 +133,9 @@ func TestEveryChartExplained(t *testing.T) {
 		}
 	}
 }
+
+// countNouns are value axis names that count things: they need no unit.
+var countNouns = map[string]bool{"events": true, "packets": true, "addresses": true}
 
 func isValueAxis(js string) bool { return strings.Contains(js, `"type":"value"`) }
 
@@ -375,7 +378,11 @@ func TestStepData(t *testing.T) {
 		{"sum of 2", intervalSeries{vals: []float64{1, 2, 4}, how: sumOf}, 2,
 			[]any{[]any{0.0, 3.0}, []any{1.6, 4.0}, []any{2.2, 4.0}}},
 		{"ends in a gap", intervalSeries{vals: []float64{1, 2, 0}, gapZero: true, how: maxOf}, 1,
-			[]any{[]any{0.0, 1.0}, []any{0.6, 2.0}, []any{1.6, "-"}}},
+			[]any{[]any{0.0, 1.0}, []any{0.6, 2.0}, []any{1.6, 2.0}, []any{1.6, "-"}}},
+		{"one step between gaps", intervalSeries{vals: []float64{0, 2, 0}, gaps: []bool{false, false, true}, how: maxOf}, 1,
+			[]any{[]any{0.0, 0.0}, []any{0.6, 2.0}, []any{1.6, 2.0}, []any{1.6, "-"}}},
+		{"isolated step", intervalSeries{vals: []float64{0, 2, 0}, gapZero: true, how: maxOf}, 1,
+			[]any{[]any{0.0, "-"}, []any{0.6, 2.0}, []any{1.6, 2.0}, []any{1.6, "-"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, values(stepData(d.intervalXs(), tc.is, tc.k))); diff != "" {
@@ -436,11 +443,11 @@ func TestRTPTimelines(t *testing.T) {
 	name41 := "rtp/41 ssrc 0x12345678 10.200.2.2:5006 -> 10.200.1.1:5006"
 	r6 := func(v float64) float64 { return roundSig(v, 12) }
 	wantJitter := []any{
-		name40, []opts.LineData{pt(t0, 1.5), pt(r6(t0+1), "-"), pt(r6(t0+2), 6.4), pt(r6(t0+3), 2.0), pt(r6(t0+4), 2.0)},
+		name40, []opts.LineData{pt(t0, 1.5), pt(r6(t0+1), 1.5), pt(r6(t0+1), "-"), pt(r6(t0+2), 6.4), pt(r6(t0+3), 2.0), pt(r6(t0+4), 2.0)},
 		name41, []opts.LineData{pt(t1, "-"), pt(r6(t1+1), "-"), pt(r6(t1+2), "-"), pt(r6(t1+3), "-")},
 	}
 	wantLost := []any{
-		name40, []opts.LineData{pt(t0, 1.0), pt(r6(t0+1), "-"), pt(r6(t0+2), 4.0), pt(r6(t0+3), 2.0), pt(r6(t0+4), 2.0)},
+		name40, []opts.LineData{pt(t0, 1.0), pt(r6(t0+1), 1.0), pt(r6(t0+1), "-"), pt(r6(t0+2), 4.0), pt(r6(t0+3), 2.0), pt(r6(t0+4), 2.0)},
 		name41, []opts.LineData{pt(t1, 0.0), pt(r6(t1+1), 0.0), pt(r6(t1+2), 0.0), pt(r6(t1+3), 0.0), pt(r6(t1+4), 0.0)},
 	}
 	if diff := cmp.Diff(wantJitter, series(panels[0])); diff != "" {

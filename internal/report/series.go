@@ -238,6 +238,12 @@ type flowSeries struct {
 	histEdges  []float64
 	hist       [][]uint64
 	srttCount  int
+
+	// The event figures of the flows drawn from their records'
+	// timelines (Data.rttRecs, Data.timeRecs), drawn as dots over the
+	// steps: finer than the steps where events are frequent.
+	recSRTT, recBIF             map[*flowLine][]xy
+	recSRTTBucket, recBIFBucket float64
 }
 
 // worse orders flows for the per-flow charts: by retransmissions plus loss
@@ -300,6 +306,51 @@ func (d *Data) buildFlowSeries() {
 	}
 	fs.srttBucket = downsample(fs.srtt, meanOf)
 	fs.bifBucket = downsample(fs.bif, maxOf)
+	d.buildRecordFigures()
+}
+
+// buildRecordFigures collects the event figures of the flows the per-flow
+// charts draw from their records.
+func (d *Data) buildRecordFigures() {
+	fs := &d.flowSets
+	byFlow := map[uint32]*flowLine{}
+	var recs []*flowLine
+	for _, rs := range [][]*flowLine{d.rttRecs, d.timeRecs} {
+		for _, r := range rs {
+			if fi, ok := d.flowIndex[flowKey{r.Proto, r.Stream}]; ok && byFlow[fi] == nil {
+				byFlow[fi] = r
+				recs = append(recs, r)
+			}
+		}
+	}
+	if len(recs) == 0 {
+		return
+	}
+	fs.recSRTT, fs.recBIF = map[*flowLine][]xy{}, map[*flowLine][]xy{}
+	for _, p := range d.points {
+		r := byFlow[p.flow]
+		if r == nil {
+			continue
+		}
+		if !math.IsNaN(float64(p.srtt)) {
+			fs.recSRTT[r] = append(fs.recSRTT[r], xy{d.rel(p.t), float64(p.srtt)})
+		}
+		if !math.IsNaN(float64(p.bif)) {
+			fs.recBIF[r] = append(fs.recBIF[r], xy{d.rel(p.t), float64(p.bif)})
+		}
+	}
+	// downsample works on a list of series with one bucket width for all.
+	srtt, bif := make([][]xy, len(recs)), make([][]xy, len(recs))
+	for i, r := range recs {
+		srtt[i], bif[i] = fs.recSRTT[r], fs.recBIF[r]
+		sortXY(srtt[i])
+		sortXY(bif[i])
+	}
+	fs.recSRTTBucket = downsample(srtt, meanOf)
+	fs.recBIFBucket = downsample(bif, maxOf)
+	for i, r := range recs {
+		fs.recSRTT[r], fs.recBIF[r] = srtt[i], bif[i]
+	}
 }
 
 func sortXY(s []xy) { sort.SliceStable(s, func(i, j int) bool { return s[i].x < s[j].x }) }

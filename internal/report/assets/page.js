@@ -80,6 +80,32 @@ var tcpviz = (function () {
     }
   };
 
+  // Per-flow step lines (RTT, bytes in flight, throughput of the worst
+  // flows): the tooltip names each series' figure after its id ("rtt-max/2"
+  // is a max), since a flow's mean and max lines share its legend name,
+  // and leaves out the flows without a figure there.
+  hooks.steps = function (chart, id) {
+    var d = data(id) || { labels: {}, unit: "" };
+    chart.setOption({
+      tooltip: {
+        formatter: function (ps) {
+          if (!Array.isArray(ps)) ps = [ps];
+          var rows = [];
+          ps.forEach(function (p) {
+            var v = p.value;
+            if (!v || v[1] === "-" || v[1] === undefined || v[1] === null) return;
+            var what = d.labels[String(p.seriesId).split("/")[0]] || "";
+            rows.push("<tr><td>" + p.marker + esc(p.seriesName) + "</td><td>" + esc(what) + "</td><td>" +
+              esc(v[1]) + " " + esc(d.unit) + "</td></tr>");
+          });
+          var t = ps.length ? ps[0].axisValue : "";
+          return '<div class="tip"><b>t = ' + esc(t) + " s</b>" +
+            (rows.length ? "<table>" + rows.join("") + "</table>" : "<br>no figure here") + "</div>";
+        }
+      }
+    });
+  };
+
   function chart(id, hook, option) {
     var el = document.getElementById(id);
     var c = echarts.init(el, null, { renderer: "canvas" });
