@@ -81,7 +81,7 @@ type RTPFields struct {
 }
 
 // Timeline is a conversation over time in equal steps from its first
-// packet: 1 s steps, doubled as often as needed to fit 64 of them. The
+// packet: 10 ms steps, doubled as often as needed to fit 64 of them. The
 // columns of the other protocol are empty and not written.
 type Timeline struct {
 	Start   float64  `json:"start"`  // epoch seconds of the first step

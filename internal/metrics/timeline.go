@@ -5,14 +5,15 @@ import (
 	"time"
 )
 
-// TimelineSteps bounds a Timeline. It starts with one-second steps; when a
-// value falls beyond the last one, neighbouring steps merge and the width
-// doubles, so a conversation of any length keeps at most this many steps in
+// TimelineSteps bounds a Timeline. It starts with 10 ms steps, fine enough
+// for a transfer of a few hundred milliseconds; when a value falls beyond
+// the last one, neighbouring steps merge and the width doubles (an hour
+// ends in steps of about 82 s), so a conversation of any length keeps at most this many steps in
 // a fixed array: nothing is allocated per packet, and a report can draw each
 // flow or stream over time from its record.
 const (
 	TimelineSteps = 64
-	timelineWidth = int64(time.Second)
+	timelineWidth = int64(10 * time.Millisecond)
 )
 
 // Step is what a Timeline keeps per step: Merge folds the next step into

@@ -18,7 +18,7 @@ func (s *testStep) Merge(n *testStep) {
 }
 
 func TestTimeline(t *testing.T) {
-	const s = int64(1e9)
+	const s = timelineWidth // one first-width step
 	zeros := func(n int) []uint32 { return make([]uint32, n) }
 	for _, tc := range []struct {
 		name      string
@@ -27,10 +27,10 @@ func TestTimeline(t *testing.T) {
 		wantN     []uint32
 	}{
 		{"one step", []int64{0, s / 2}, s, []uint32{2}},
-		{"one second steps", []int64{0, s, 3*s + 1}, s, []uint32{1, 1, 0, 1}},
-		{"the 64th step stays 1 s", []int64{0, 63 * s}, s, slices.Concat([]uint32{1}, zeros(62), []uint32{1})},
-		{"65 s widens to 2 s", []int64{0, s, 64 * s}, 2 * s, slices.Concat([]uint32{2}, zeros(31), []uint32{1})},
-		{"an hour widens to 64 s", []int64{0, 3600 * s}, 64 * s, slices.Concat([]uint32{1}, zeros(55), []uint32{1})},
+		{"first-width steps", []int64{0, s, 3*s + 1}, s, []uint32{1, 1, 0, 1}},
+		{"the 64th step keeps the first width", []int64{0, 63 * s}, s, slices.Concat([]uint32{1}, zeros(62), []uint32{1})},
+		{"65 steps widen to 2", []int64{0, s, 64 * s}, 2 * s, slices.Concat([]uint32{2}, zeros(31), []uint32{1})},
+		{"3600 steps widen to 64", []int64{0, 3600 * s}, 64 * s, slices.Concat([]uint32{1}, zeros(55), []uint32{1})},
 		{"time stepping back counts first", []int64{5 * s, 0}, s, []uint32{2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -163,7 +163,7 @@ func TestRTPFlowTimeline(t *testing.T) {
 				pkts += uint64(r.Timeline.Packets[i])
 				lost += uint64(r.Timeline.Lost[i])
 			}
-			if pkts != r.Packets || int64(lost) != r.Lost && r.Events["rtp_seq_error"] == 0 || r.Timeline.StepS != 1 {
+			if pkts != r.Packets || int64(lost) != r.Lost && r.Events["rtp_seq_error"] == 0 || len(r.Timeline.Packets) > 64 || r.Timeline.StepS < 0.01 {
 				t.Errorf("%s stream %d: timeline %d packets, %d lost, step %v s; record %d packets, %d lost",
 					f, r.Stream, pkts, lost, r.Timeline.StepS, r.Packets, r.Lost)
 			}
