@@ -55,7 +55,7 @@ fuzz: $(ECHARTS)
 
 # Speed against tshark on the same generated capture, memory on a 10x longer
 # one, and the Go benchmarks (README "Speed"). Captures are cached in bench/
-# (git-ignored; ~1 GB and ~10 GB). Settings: BENCH_RUNS (3), BENCH_PACKETS
+# (git-ignored; ~1 GB and ~10 GB). Settings: BENCH_RUNS (5), BENCH_PACKETS
 # (1M), BENCH_REPEAT (10), BENCH_SEED (1), BENCH_GOTEST=0 skips the Go
 # benchmarks, BENCH_TSHARK_10X=1 runs tshark on the long capture too.
 .PHONY: bench bench-profile
