@@ -144,6 +144,13 @@ func (t *Table[K, S]) Find(k K, now int64) *Entry[K, S] {
 	return e
 }
 
+// Each calls f for every entry, most recently used first.
+func (t *Table[K, S]) Each(f func(e *Entry[K, S])) {
+	for e := t.head; e != nil; e = e.next {
+		f(e)
+	}
+}
+
 // Peek returns the entry for k, or nil, without touching the table.
 func (t *Table[K, S]) Peek(k K) *Entry[K, S] { return t.m[k] }
 

@@ -25,6 +25,13 @@ type Config struct {
 	// RSTStormCount RSTs within RSTStormWindow raise a teardown anomaly.
 	RSTStormCount  int
 	RSTStormWindow time.Duration
+	// CloseLinger is how long a closed connection (FIN both ways, or an
+	// RST) may stay quiet before its record is written and its per-flow
+	// figures (RTT ring, histogram, timeline) are freed. Its small state
+	// stays until IdleTimeout, so a late packet keeps its stream and its
+	// analysis; it just no longer counts in the record. 0 keeps everything
+	// until the connection ends idle.
+	CloseLinger time.Duration
 }
 
 // DefaultConfig returns the documented defaults.
@@ -36,6 +43,7 @@ func DefaultConfig() Config {
 		StallRTTFactor: 4,
 		RSTStormCount:  10,
 		RSTStormWindow: time.Second,
+		CloseLinger:    2 * time.Second,
 	}
 }
 
@@ -87,8 +95,13 @@ type Analyzer struct {
 	timelines []*timeline
 	timeline  event.Timeline
 	hist      []event.HistBucket
-	rstNext   int
-	rstStorm  bool
+	hists     []*metrics.Hist // free RTT histograms
+	// closed queues closed connections, oldest close first, until their
+	// records are written (CloseLinger).
+	closed     []closedRef
+	closedHead int
+	rstNext    int
+	rstStorm   bool
 
 	Stats Stats
 }
@@ -185,7 +198,11 @@ type conn struct {
 
 	srtt, rttvar float64 // ns, RFC 6298
 	rtt          *metrics.Hist
+	hasRTT       bool  // srtt and rttvar hold an estimate
 	newRTT       int64 // the sample the packet being analysed gave, ns; -1 for none
+	// closedQueued: the connection is in Analyzer.closed; recorded: its
+	// record was written at close and its per-flow figures freed.
+	closedQueued, recorded bool
 
 	tl *timeline // from the first payload or RTT sample on
 
@@ -197,6 +214,7 @@ type conn struct {
 // came from the connection's initiator and whether it started a new stream.
 func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool) {
 	a.Stats.Packets++
+	a.finishClosed(p.TS)
 	t := &p.TCP
 	k, fwd := flow.MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, 6)
 	e, created := a.flows.Get(k, p.TS)
@@ -309,6 +327,7 @@ func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Pac
 	a.inferLoss(e, c, p, d, fl)
 	a.teardown(e, c, p, d)
 	a.noteTimeline(c, p, d, fl)
+	a.noteClosed(e, c)
 }
 
 func (a *Analyzer) count(fl Flags) {
@@ -533,6 +552,9 @@ func (a *Analyzer) trackSegments(c *conn, f, r *half, seq, nextSeq Seq, fl Flags
 		return
 	}
 	if f.ring == nil {
+		if c.recorded {
+			return // no more RTT samples once the record is written
+		}
 		f.ring = a.getRing()
 	}
 	f.ring.push(seg{end: nextSeq, ts: now})
@@ -568,24 +590,26 @@ func (a *Analyzer) ackSegments(c *conn, s, acker *half, ack Seq, now int64) {
 		}
 	}
 	if newest != nil && !newest.retrans {
-		c.addRTT(now - newest.ts)
+		a.addRTT(c, now-newest.ts)
 		a.Stats.RTT.Add(now - newest.ts)
 	}
 }
 
-func (c *conn) addRTT(ns int64) {
+func (a *Analyzer) addRTT(c *conn, ns int64) {
 	if ns < 0 {
 		return
 	}
-	if c.rtt == nil {
-		c.rtt = new(metrics.Hist)
+	if !c.recorded {
+		if c.rtt == nil {
+			c.rtt = a.getHist()
+		}
+		c.rtt.Add(ns)
+		c.newRTT = ns
 	}
-	c.rtt.Add(ns)
-	c.newRTT = ns
 	// RFC 6298 §2.2 and §2.3 with alpha 1/8, beta 1/4.
 	v := float64(ns)
-	if c.rtt.N == 1 {
-		c.srtt, c.rttvar = v, v/2
+	if !c.hasRTT {
+		c.srtt, c.rttvar, c.hasRTT = v, v/2, true
 		return
 	}
 	diff := c.srtt - v
@@ -749,7 +773,7 @@ func (a *Analyzer) emit(c *conn, p *decode.Packet, d int, typ event.Type, sev ev
 	}
 	x := &ev.Extra
 	x.HasAbs, x.AbsSeq, x.AbsAck = true, p.TCP.Seq, p.TCP.Ack
-	if c.rtt != nil {
+	if c.hasRTT {
 		x.HasRTT, x.SRTTms, x.RTTVARms = true, c.srtt/1e6, c.rttvar/1e6
 	}
 	if r.lastAck != 0 && f.nextSeq != 0 {

@@ -3,6 +3,7 @@ package tcpanalysis
 import (
 	"github.com/tcpviz/tcpviz/internal/event"
 	"github.com/tcpviz/tcpviz/internal/flow"
+	"github.com/tcpviz/tcpviz/internal/metrics"
 )
 
 // state names the connection's TCP state at the end of the capture as far as
@@ -26,13 +27,43 @@ func (c *conn) state() string {
 	return "midstream"
 }
 
+// endFlow writes the record of a connection leaving the table, unless it
+// was written when the connection closed, and frees its per-flow figures.
 func (a *Analyzer) endFlow(e *flow.Entry[flow.Key, conn], why flow.EndReason) {
 	c := &e.State
+	if !c.recorded {
+		a.writeRecord(e, why.String())
+	}
+	a.release(c)
+}
+
+// release returns c's rings, RTT histogram and timeline to the pools.
+func (a *Analyzer) release(c *conn) {
 	a.releaseRings(c)
-	defer a.releaseTimeline(c)
+	a.releaseTimeline(c)
+	if c.rtt != nil {
+		a.hists = append(a.hists, c.rtt)
+		c.rtt = nil
+	}
+}
+
+func (a *Analyzer) getHist() *metrics.Hist {
+	if n := len(a.hists); n > 0 {
+		h := a.hists[n-1]
+		a.hists = a.hists[:n-1]
+		*h = metrics.Hist{}
+		return h
+	}
+	return new(metrics.Hist)
+}
+
+// writeRecord hands the connection's record to onFlow; end says why it is
+// written now.
+func (a *Analyzer) writeRecord(e *flow.Entry[flow.Key, conn], end string) {
 	if a.onFlow == nil {
 		return
 	}
+	c := &e.State
 	i, j := c.initiator, 1-c.initiator
 	r := &a.rec
 	*r = event.FlowRecord{
@@ -45,7 +76,7 @@ func (a *Analyzer) endFlow(e *flow.Entry[flow.Key, conn], why flow.EndReason) {
 		FwdPackets: c.h[i].packets, RevPackets: c.h[j].packets,
 		FwdBytes: c.h[i].bytes, RevBytes: c.h[j].bytes,
 		FwdPayload: c.h[i].payload, RevPayload: c.h[j].payload,
-		End:             why.String(),
+		End:             end,
 		State:           c.state(),
 		Retransmissions: c.retrans,
 		LossEvents:      c.loss,

@@ -38,6 +38,9 @@ const retransFlags = FRetransmission | FFastRetransmission | FSpuriousRetransmis
 // A connection gets a timeline (from the analyzer's pool) at its first
 // payload or RTT sample, so scans and SYN floods never hold one.
 func (a *Analyzer) noteTimeline(c *conn, p *decode.Packet, d int, fl Flags) {
+	if c.recorded {
+		return
+	}
 	if c.tl == nil {
 		if p.PayloadLen == 0 && c.newRTT < 0 {
 			return

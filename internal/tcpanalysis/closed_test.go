@@ -1,0 +1,76 @@
+package tcpanalysis
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/tcpviz/tcpviz/internal/flow"
+)
+
+// TestClosedConnectionsLetGo: thousands of short connections one after the
+// other. Each closed one is written once, as "closed", CloseLinger after its
+// last packet, and frees its per-flow figures then, so those are held only
+// by the connections of the last CloseLinger; a straggler after that keeps
+// its stream and analysis but is not written again.
+func TestClosedConnectionsLetGo(t *testing.T) {
+	const conns = 3000
+	c := newConv(DefaultConfig()) // CloseLinger 2 s
+	const ci, si = 1000, 5000
+	for i := range conns {
+		c.cli = netip.AddrPortFrom(c.cli.Addr(), uint16(20000+i))
+		c.handshake(ci, si) // 20 ms
+		c.send(pkt{fromCli: true, dtMs: 1, flags: ack | psh, seq: ci + 1, ack: si + 1, n: 500, win: 502})
+		c.send(pkt{dtMs: 5, flags: ack, seq: si + 1, ack: ci + 501, win: 512})
+		if i%2 == 0 {
+			c.send(pkt{fromCli: true, dtMs: 1, flags: fin | ack, seq: ci + 501, ack: si + 1, win: 502})
+			c.send(pkt{dtMs: 1, flags: fin | ack, seq: si + 1, ack: ci + 502, win: 512})
+			c.send(pkt{fromCli: true, dtMs: 1, flags: ack, seq: ci + 502, ack: si + 2, win: 502})
+		} else {
+			c.send(pkt{fromCli: true, dtMs: 1, flags: rst, seq: ci + 501, win: 0})
+		}
+		c.now += int64(10e6) // the next one 10 ms later: ~37 ms apart
+	}
+	held := 0
+	c.a.flows.Each(func(e *flow.Entry[flow.Key, conn]) {
+		st := &e.State
+		if st.tl != nil || st.rtt != nil || st.h[0].ring != nil || st.h[1].ring != nil {
+			held++
+		}
+	})
+	// 2 s / ~37 ms per connection: about 55 still within their linger.
+	if held > 80 {
+		t.Errorf("%d connections still hold their per-flow figures, want those of the last 2 s only", held)
+	}
+	if got := c.a.Live(); got != conns {
+		t.Errorf("%d connections known, want all %d (their streams stay until the idle timeout)", got, conns)
+	}
+	written := len(c.flows)
+	for i, r := range c.flows {
+		if r.End != "closed" || r.Timeline == nil || r.RTTms == nil || r.FwdPackets+r.RevPackets < 5 {
+			t.Fatalf("record %d: end %q, timeline %v, rtt %v, %d packets", i, r.End, r.Timeline != nil, r.RTTms, r.FwdPackets+r.RevPackets)
+		}
+	}
+	if written < conns-80 {
+		t.Errorf("%d records written at close, want all but the last 2 s of %d", written, conns)
+	}
+
+	// A straggler: the first connection's FIN again, long after its record.
+	c.cli = netip.AddrPortFrom(c.cli.Addr(), 20000)
+	frame := c.send(pkt{fromCli: true, dtMs: 1, flags: fin | ack, seq: ci + 501, ack: si + 2, win: 502})
+	if !slices.Contains(c.events, strconv.FormatUint(frame, 10)+":retransmission") {
+		t.Errorf("the straggling FIN was not analysed as a retransmission: %v", c.events[len(c.events)-3:])
+	}
+	c.a.Flush()
+	streams := map[uint64]int{}
+	for _, r := range c.flows {
+		streams[r.Stream]++
+	}
+	if len(c.flows) != conns || len(streams) != conns {
+		t.Errorf("%d records for %d streams, want one for each of %d", len(c.flows), len(streams), conns)
+	}
+	if c.a.Stats.Connections != conns {
+		t.Errorf("%d connections counted, want %d: the straggler opened a new stream", c.a.Stats.Connections, conns)
+	}
+}
