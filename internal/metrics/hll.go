@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 )
@@ -47,13 +48,19 @@ func (h *HLL) Estimate() float64 {
 // hash16 is FNV-1a over a 16-byte value, finished with a 64-bit mixer so all
 // bits are usable by the HLL.
 func hash16(b [16]byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
+	// Two 64-bit words, each through a multiply-xorshift finaliser
+	// (MurmurHash3's fmix64), combined: well mixed for HLL's leading-zero
+	// counts, and a fraction of a byte-at-a-time loop's cost.
+	lo := binary.LittleEndian.Uint64(b[:8])
+	hi := binary.LittleEndian.Uint64(b[8:])
+	return fmix64(lo ^ fmix64(hi+0x9e3779b97f4a7c15))
+}
+
+func fmix64(h uint64) uint64 {
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
 	h ^= h >> 33
 	return h
 }
