@@ -60,15 +60,14 @@ func (tl *Timeline[S, PS]) At(ts int64) *S {
 
 // widen merges steps in pairs and doubles the width.
 func (tl *Timeline[S, PS]) widen() {
-	var zero S
+	// In place, front to back: step i is written only after steps 2i and
+	// 2i+1 (never before i) were read. No temporary: a value whose address
+	// goes to Merge through the type parameter would be allocated.
 	for i := 0; i < TimelineSteps/2; i++ {
-		a := tl.Steps[2*i]
-		PS(&a).Merge(&tl.Steps[2*i+1])
-		tl.Steps[i] = a
+		tl.Steps[i] = tl.Steps[2*i]
+		PS(&tl.Steps[i]).Merge(&tl.Steps[2*i+1])
 	}
-	for i := TimelineSteps / 2; i < TimelineSteps; i++ {
-		tl.Steps[i] = zero
-	}
+	clear(tl.Steps[TimelineSteps/2:])
 	tl.N = (tl.N + 1) / 2
 	tl.Width *= 2
 }

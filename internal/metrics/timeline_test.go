@@ -90,3 +90,20 @@ func TestTimelineExtremeTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineWidenAllocatesNothing: widening runs inside the per-packet
+// path of every long flow.
+func TestTimelineWidenAllocatesNothing(t *testing.T) {
+	var tl Timeline[testStep, *testStep]
+	ts := int64(0)
+	allocs := testing.AllocsPerRun(1000, func() {
+		ts += 37 * timelineWidth
+		tl.At(ts).n++
+	})
+	if allocs != 0 {
+		t.Errorf("At allocates %.2f times per call while widening", allocs)
+	}
+	if tl.Width <= timelineWidth {
+		t.Errorf("width %d: the test did not widen", tl.Width)
+	}
+}
