@@ -103,9 +103,11 @@ type Timeline struct {
 	Lost        []uint32  `json:"lost,omitempty"`
 }
 
-// Reset empties t, keeping its slices' memory for the next record.
-func (t *Timeline) Reset() {
+// Reset empties t for a timeline whose first step starts at startNs and
+// lasts stepNs, keeping its slices' memory for the next record.
+func (t *Timeline) Reset(startNs, stepNs int64) {
 	*t = Timeline{
+		Start: float64(startNs) / 1e9, StepS: float64(stepNs) / 1e9,
 		Packets: t.Packets[:0], Bytes: t.Bytes[:0], RTTMeanMs: t.RTTMeanMs[:0], RTTMaxMs: t.RTTMaxMs[:0],
 		BytesInFlightMax: t.BytesInFlightMax[:0], Retransmissions: t.Retransmissions[:0],
 		JitterMaxMs: t.JitterMaxMs[:0], Lost: t.Lost[:0],

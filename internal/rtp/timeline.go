@@ -24,9 +24,7 @@ type timeline = metrics.Timeline[rtpStep, *rtpStep]
 
 // fillTimeline writes tl into r, reusing r's slices.
 func fillTimeline(tl *timeline, r *event.Timeline) {
-	r.Reset()
-	r.Start = float64(tl.Start) / 1e9
-	r.StepS = float64(tl.Width) / 1e9
+	r.Reset(tl.Start, tl.Width)
 	for _, s := range tl.Used() {
 		r.Packets = append(r.Packets, s.pkts)
 		r.JitterMaxMs = append(r.JitterMaxMs, round6(float64(s.jitter)))

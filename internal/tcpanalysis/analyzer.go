@@ -88,14 +88,17 @@ type Analyzer struct {
 	ev     event.Event
 	rec    event.FlowRecord
 
-	rsts  []int64    // ring of the last RSTStormCount RST times
-	rings []*segRing // free segment rings, reused by new flows
-	// timelines are free connection timelines; timeline and hist are the
-	// record's, their memory reused from record to record.
-	timelines []*timeline
-	timeline  event.Timeline
-	hist      []event.HistBucket
-	hists     []*metrics.Hist // free RTT histograms
+	rsts []int64 // ring of the last RSTStormCount RST times
+	// Per-flow figures are taken from pools when a flow first needs them
+	// and returned when its record is written, so flows coming and going
+	// allocate nothing in the steady state.
+	rings     pool[segRing]
+	hists     pool[metrics.Hist]
+	timelines pool[timeline]
+	// timeline and hist are the record's, their memory reused from record
+	// to record.
+	timeline event.Timeline
+	hist     []event.HistBucket
 	// closed queues closed connections, oldest close first, until their
 	// records are written (CloseLinger).
 	closed     []closedRef
@@ -498,26 +501,6 @@ func (r *segRing) push(sg seg) {
 	r.n++
 }
 
-func (a *Analyzer) getRing() *segRing {
-	if n := len(a.rings); n > 0 {
-		r := a.rings[n-1]
-		a.rings = a.rings[:n-1]
-		*r = segRing{}
-		return r
-	}
-	return new(segRing)
-}
-
-// releaseRings returns a connection's rings to the pool when it ends.
-func (a *Analyzer) releaseRings(c *conn) {
-	for i := range c.h {
-		if r := c.h[i].ring; r != nil {
-			a.rings = append(a.rings, r)
-			c.h[i].ring = nil
-		}
-	}
-}
-
 // outstanding is the number of data segments of h awaiting an ACK.
 func (h *half) outstanding() int {
 	if h.ring == nil {
@@ -555,7 +538,7 @@ func (a *Analyzer) trackSegments(c *conn, f, r *half, seq, nextSeq Seq, fl Flags
 		if c.recorded {
 			return // no more RTT samples once the record is written
 		}
-		f.ring = a.getRing()
+		f.ring = a.rings.get()
 	}
 	f.ring.push(seg{end: nextSeq, ts: now})
 	if f.waitSince == 0 {
@@ -601,7 +584,7 @@ func (a *Analyzer) addRTT(c *conn, ns int64) {
 	}
 	if !c.recorded {
 		if c.rtt == nil {
-			c.rtt = a.getHist()
+			c.rtt = a.hists.get()
 		}
 		c.rtt.Add(ns)
 		c.newRTT = ns

@@ -3,7 +3,6 @@ package tcpanalysis
 import (
 	"github.com/tcpviz/tcpviz/internal/event"
 	"github.com/tcpviz/tcpviz/internal/flow"
-	"github.com/tcpviz/tcpviz/internal/metrics"
 )
 
 // state names the connection's TCP state at the end of the capture as far as
@@ -39,22 +38,11 @@ func (a *Analyzer) endFlow(e *flow.Entry[flow.Key, conn], why flow.EndReason) {
 
 // release returns c's rings, RTT histogram and timeline to the pools.
 func (a *Analyzer) release(c *conn) {
-	a.releaseRings(c)
-	a.releaseTimeline(c)
-	if c.rtt != nil {
-		a.hists = append(a.hists, c.rtt)
-		c.rtt = nil
+	for i := range c.h {
+		a.rings.put(&c.h[i].ring)
 	}
-}
-
-func (a *Analyzer) getHist() *metrics.Hist {
-	if n := len(a.hists); n > 0 {
-		h := a.hists[n-1]
-		a.hists = a.hists[:n-1]
-		*h = metrics.Hist{}
-		return h
-	}
-	return new(metrics.Hist)
+	a.hists.put(&c.rtt)
+	a.timelines.put(&c.tl)
 }
 
 // writeRecord hands the connection's record to onFlow; end says why it is

@@ -45,7 +45,7 @@ func (a *Analyzer) noteTimeline(c *conn, p *decode.Packet, d int, fl Flags) {
 		if p.PayloadLen == 0 && c.newRTT < 0 {
 			return
 		}
-		c.tl = a.getTimeline()
+		c.tl = a.timelines.get()
 	}
 	st := c.tl.At(p.TS)
 	st.pkts++
@@ -68,29 +68,9 @@ func (a *Analyzer) noteTimeline(c *conn, p *decode.Packet, d int, fl Flags) {
 	}
 }
 
-func (a *Analyzer) getTimeline() *timeline {
-	if n := len(a.timelines); n > 0 {
-		tl := a.timelines[n-1]
-		a.timelines = a.timelines[:n-1]
-		*tl = timeline{}
-		return tl
-	}
-	return new(timeline)
-}
-
-// releaseTimeline returns c's timeline to the pool, after it was written.
-func (a *Analyzer) releaseTimeline(c *conn) {
-	if c.tl != nil {
-		a.timelines = append(a.timelines, c.tl)
-		c.tl = nil
-	}
-}
-
 // fillTimeline writes tl into r, reusing r's slices.
 func fillTimeline(tl *timeline, r *event.Timeline) {
-	r.Reset()
-	r.Start = float64(tl.Start) / 1e9
-	r.StepS = float64(tl.Width) / 1e9
+	r.Reset(tl.Start, tl.Width)
 	for _, s := range tl.Used() {
 		r.Packets = append(r.Packets, s.pkts)
 		r.Bytes = append(r.Bytes, s.bytes)
