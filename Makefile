@@ -20,10 +20,12 @@ echarts: $(ECHARTS)
 $(ECHARTS): scripts/fetch-echarts.sh
 	bash scripts/fetch-echarts.sh $@
 
-# Set-up command 1: build, analyse a shipped sample, print its summary.
+# Set-up command 1: build, analyse a shipped sample, print its summary and
+# write its HTML report.
 demo: build
 	$(BIN) parse-pcap --in $(SAMPLE) --out $(DEMO)
 	$(BIN) summary --in $(DEMO)
+	$(BIN) report --in $(DEMO)
 
 # Set-up command 2: the whole test suite (what .ci/run runs).
 test: vet $(ECHARTS)
