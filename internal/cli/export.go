@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -105,7 +106,7 @@ func exportEvents(dir, evPath string) (string, error) {
 	}); err != nil {
 		return "", err
 	}
-	extra := sortedKeys(keys)
+	extra := slices.Sorted(maps.Keys(keys))
 	out := filepath.Join(dir, "events.csv")
 	return out, writeCSV(out, func(w *csv.Writer) error {
 		header := eventColumns()
@@ -158,7 +159,7 @@ func exportFlows(dir string) (string, error) {
 		}
 		rows = append(rows, flat)
 	}
-	header := sortedKeys(cols)
+	header := slices.Sorted(maps.Keys(cols))
 	// Identity columns first, in the contract's order.
 	first := []string{"proto", "stream", "src_ip", "src_port", "dst_ip", "dst_port", "first_ts", "last_ts"}
 	var ordered []string
@@ -168,7 +169,7 @@ func exportFlows(dir string) (string, error) {
 			delete(cols, k)
 		}
 	}
-	ordered = append(ordered, sortedKeys(cols)...)
+	ordered = append(ordered, slices.Sorted(maps.Keys(cols))...)
 	header = ordered
 	out := filepath.Join(dir, "flows.csv")
 	return out, writeCSV(out, func(w *csv.Writer) error {
@@ -221,16 +222,6 @@ func cell(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func writeCSV(path string, fill func(*csv.Writer) error) error {

@@ -16,7 +16,6 @@ import (
 	"github.com/tcpviz/tcpviz/internal/capture"
 	"github.com/tcpviz/tcpviz/internal/monitor"
 	"github.com/tcpviz/tcpviz/internal/pipeline"
-	"github.com/tcpviz/tcpviz/internal/session"
 )
 
 // monitorOptions holds monitor's flag values and dependencies.
@@ -292,13 +291,9 @@ func runMonitor(ctx context.Context, o *monitorOptions) error {
 	}
 	defer m.Close()
 
-	dir, err := session.Create(o.Artifacts, o.OutDir, now())
+	dir, err := createSession(o.Artifacts, o.OutDir, now())
 	if err != nil {
-		target := o.OutDir
-		if target == "" {
-			target = o.Artifacts
-		}
-		return withCode(ExitFailure, fmt.Errorf("write session to %s: %w", target, err))
+		return err
 	}
 	fmt.Fprintf(errOut, "monitor: following %s; %s; session %s\n", o.PcapPath, describeThresholds(&cfg), dir)
 

@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,13 +206,9 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	}
 	defer r.Close()
 
-	dir, err := session.Create(o.Artifacts, o.OutDir, now())
+	dir, err := createSession(o.Artifacts, o.OutDir, now())
 	if err != nil {
-		target := o.OutDir
-		if target == "" {
-			target = o.Artifacts
-		}
-		return withCode(ExitFailure, fmt.Errorf("write session to %s: %w", target, err))
+		return err
 	}
 	evFile, err := os.Create(filepath.Join(dir, session.EventsFile))
 	if err != nil {
@@ -405,7 +403,7 @@ func printDebug(w io.Writer, r *capture.Reader, sum *event.Summary, readErr erro
 		info.Format, info.Compressed, info.BigEndian, info.Nanosecond, info.LinkTypes, info.Snaplen, r.Offset())
 	fmt.Fprintf(w, "debug: %d frames in %s, %d truncated by the snapshot length, %d left out by filters\n",
 		sum.Capture.Packets, wall.Round(time.Millisecond), sum.Capture.TruncatedFrames, sum.Capture.FilteredOut)
-	for _, k := range sortedKeys(sum.DecodeErrors) {
+	for _, k := range slices.Sorted(maps.Keys(sum.DecodeErrors)) {
 		fmt.Fprintf(w, "debug: not fully decoded: %s: %d frames\n", k, sum.DecodeErrors[k])
 	}
 	fmt.Fprintf(w, "debug: %d tcp streams, %d ended idle, %d ended by the flow cap\n", sum.Flows.TCP, sum.Flows.EvictedIdle, sum.Flows.EvictedLimit)

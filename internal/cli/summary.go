@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -352,7 +353,7 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 			fmt.Fprintf(tw, "\nfilter\t%s\n", t.Filter)
 		}
 		fmt.Fprintf(tw, "\nPROTOCOL\tPACKETS\tBYTES\tAVG SIZE\n")
-		protos := sortedKeys(t.Protocols)
+		protos := slices.Sorted(maps.Keys(t.Protocols))
 		sort.SliceStable(protos, func(i, j int) bool { return t.Protocols[protos[i]].Bytes > t.Protocols[protos[j]].Bytes })
 		for _, p := range protos {
 			c := t.Protocols[p]
@@ -369,7 +370,7 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 	}
 	if len(s.Decode) > 0 {
 		fmt.Fprintf(tw, "\nDECODE FAILURE\tFRAMES\n")
-		for _, k := range sortedKeys(s.Decode) {
+		for _, k := range slices.Sorted(maps.Keys(s.Decode)) {
 			fmt.Fprintf(tw, "%s\t%d\n", k, s.Decode[k])
 		}
 	}

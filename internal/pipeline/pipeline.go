@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"net/netip"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/tcpviz/tcpviz/internal/capture"
@@ -114,10 +115,6 @@ func (p *Pipeline) analyse(pk *decode.Packet) {
 		switch p.rtp.Packet(pk) {
 		case rtp.KindRTP:
 			app = metrics.PRTP
-			// The heuristic confirms a stream at its fourth packet: the
-			// ones before went by as plain UDP, but were RTP.
-			dir := p.direction(pk, pk.SrcPort >= pk.DstPort)
-			p.rtp.Confirmed(func(ts int64, n int) { p.traffic.Reclassify(ts, uint64(n), metrics.PUDP, metrics.PRTP, dir) })
 		case rtp.KindRTCP:
 			app = metrics.PRTCP
 		default:
@@ -133,9 +130,15 @@ func (p *Pipeline) analyse(pk *decode.Packet) {
 		// (ephemeral) port.
 		fromClient = pk.SrcPort >= pk.DstPort
 	}
-	p.traffic.Add(pk, app, p.direction(pk, fromClient), opened)
-	if ms, ok := p.rtp.Jitter(); ok && app == metrics.PRTP {
-		p.traffic.AddJitter(pk.TS, ms)
+	dir := p.direction(pk, fromClient)
+	p.traffic.Add(pk, app, dir, opened)
+	if app == metrics.PRTP {
+		// The heuristic confirms a stream at its fourth packet: the ones
+		// before went by as plain UDP, but were RTP.
+		p.rtp.Confirmed(func(ts int64, n int) { p.traffic.Reclassify(ts, uint64(n), metrics.PUDP, metrics.PRTP, dir) })
+		if ms, ok := p.rtp.Jitter(); ok {
+			p.traffic.AddJitter(pk.TS, ms)
+		}
 	}
 }
 
@@ -264,13 +267,8 @@ func (p *Pipeline) Summary(file string, info capture.Info, readErr error) *event
 			s.Warnings = append(s.Warnings, "malformed RTP headers: "+rtp.Problem(k).String())
 		}
 	}
-	if n := p.dec.Stats.Total(); n > 0 {
-		keys := make([]string, 0)
-		for k := range s.DecodeErrors {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+	if p.dec.Stats.Total() > 0 {
+		for _, k := range slices.Sorted(maps.Keys(s.DecodeErrors)) {
 			s.Warnings = append(s.Warnings, "frames not fully decoded: "+k)
 		}
 	}

@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,19 +163,10 @@ func (d *Data) decodeTable() *table {
 		t.Empty = "No summary.json in this session."
 		return t
 	}
-	for _, k := range sortedKeys(d.Summary.DecodeErrors) {
+	for _, k := range slices.Sorted(maps.Keys(d.Summary.DecodeErrors)) {
 		t.Rows = append(t.Rows, []cell{text(k), num(d.Summary.DecodeErrors[k])})
 	}
 	return t
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // countsTable lists the events by type and severity.

@@ -25,7 +25,10 @@ func (t *Tracker) analyse(s *stream, p *pkt) {
 		s.last = p.arrival
 	}
 	s.lastPkt = *p
-	s.timeline.At(p.arrival).pkts++
+	// The packet's step; the loss figures below use the same arrival, so
+	// the step stays where it is until the packet is done.
+	step := s.timeline.At(p.arrival)
+	step.pkts++
 	if p.marker {
 		s.markers++
 	}
@@ -124,8 +127,7 @@ func (t *Tracker) analyse(s *stream, p *pkt) {
 	case s.mode != modeInferring && s.engines[0].updated:
 		t.stats.Jitter.Add(int64(s.engines[0].cur * 1e6))
 		t.jitter, t.jitterOK = finite(s.engines[0].cur), true
-		st := s.timeline.At(p.arrival)
-		st.jitter = max(st.jitter, float32(t.jitter))
+		step.jitter = max(step.jitter, float32(t.jitter))
 		t.checkJitter(s, p)
 	}
 }
