@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tcpviz/tcpviz/internal/event"
 	"github.com/tcpviz/tcpviz/internal/pipeline"
 )
@@ -80,22 +82,7 @@ func TestNewParsePcapCmd(t *testing.T) {
 			parseFlags{In: "x", OutDir: "o", Artifacts: "a", Interval: 10 * time.Second, IdleTimeout: time.Minute, MaxFlows: 7, RTPPorts: "[]", JitterMs: 30}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			io := IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-			var got *parseOptions
-			cmd := newParsePcapCmd(io, func(_ context.Context, o *parseOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&out)
-			cmd.SetErr(&errOut)
-			if err := cmd.Execute(); err != nil {
-				t.Fatalf("Execute: %v", err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
-			}
+			got, io, out, errOut := parseWith(t, tc.args, newParsePcapCmd)
 			if g := flagsOf(got); g != tc.want {
 				t.Errorf("options (-want +got):\n- %+v\n+ %+v", tc.want, g)
 			}
@@ -523,4 +510,27 @@ func TestRunParsePcapRTPFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseWith builds a command with newCmd, executes it on args with a run
+// function that only keeps the options, and returns them, the IO the
+// command was given, and what parsing wrote to stdout and stderr.
+func parseWith[O any](t *testing.T, args []string, newCmd func(IO, func(context.Context, *O) error) *cobra.Command) (got *O, io IO, out, errOut *bytes.Buffer) {
+	t.Helper()
+	out, errOut = new(bytes.Buffer), new(bytes.Buffer)
+	io = IO{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	cmd := newCmd(io, func(_ context.Context, o *O) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	if got == nil {
+		t.Fatal("run function not called")
+	}
+	return got, io, out, errOut
 }

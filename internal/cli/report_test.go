@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -27,22 +26,7 @@ func TestNewReportCmd(t *testing.T) {
 		{"zero parses", []string{"--in", "s", "--top", "0"}, flags{In: "s", Top: 0, Rows: 50, MaxPoints: 20000}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			io := IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-			var got *reportOptions
-			cmd := newReportCmd(io, func(_ context.Context, o *reportOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&out)
-			cmd.SetErr(&errOut)
-			if err := cmd.Execute(); err != nil {
-				t.Fatalf("Execute: %v", err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
-			}
+			got, io, _, _ := parseWith(t, tc.args, newReportCmd)
 			if g := (flags{In: got.In, Top: got.Top, Rows: got.Rows, MaxPoints: got.MaxPoints}); g != tc.want {
 				t.Errorf("options (-want +got):\n- %+v\n+ %+v", tc.want, g)
 			}

@@ -66,22 +66,7 @@ func TestNewSummaryCmd(t *testing.T) {
 		{"negative top parses", []string{"--in", "s", "--top=-1"}, flags{In: "s", Top: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			io := IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-			var got *summaryOptions
-			cmd := newSummaryCmd(io, func(_ context.Context, o *summaryOptions) error {
-				got = o
-				return nil
-			})
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&out)
-			cmd.SetErr(&errOut)
-			if err := cmd.Execute(); err != nil {
-				t.Fatalf("Execute: %v", err)
-			}
-			if got == nil {
-				t.Fatal("run function not called")
-			}
+			got, io, _, _ := parseWith(t, tc.args, newSummaryCmd)
 			if g := (flags{In: got.In, JSON: got.JSON, Top: got.Top}); g != tc.want {
 				t.Errorf("options (-want +got):\n- %+v\n+ %+v", tc.want, g)
 			}
