@@ -106,7 +106,7 @@ func newRoot(io IO) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "tcpviz",
 		Short:         "Fast TCP and RTP analysis of packet captures",
-		Long:          "tcpviz analyses pcap/pcapng captures like Wireshark's TCP expert analysis, streaming, and writes JSONL events, flow records and a summary.",
+		Long:          "tcpviz analyses pcap/pcapng captures like Wireshark's TCP expert analysis and RTP stream analysis, streaming, and writes JSONL events, flow records and a summary.",
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// run prints suggestions itself, on the error's line.

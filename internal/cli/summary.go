@@ -37,10 +37,11 @@ func newSummaryCmd(io IO, runF func(context.Context, *summaryOptions) error) *co
 	opts := &summaryOptions{IO: io}
 	cmd := &cobra.Command{
 		Use:   "summary --in SESSION_DIR|events.jsonl [--json]",
-		Short: "Print a session's event counts, worst flows and RTT distribution",
+		Short: "Print a session's event counts, worst flows, RTT distribution and RTP streams",
 		Long: `Reads what parse-pcap wrote (or an events.jsonl of the Python tcpviz) and
-prints event counts by type, the flows with the most problems and the RTT
-distribution; --json prints the same as one JSON object.`,
+prints event counts by type, the flows with the most problems, the RTT
+distribution, the RTP streams with the most loss and jitter, the protocol mix
+and throughput; --json prints the same as one JSON object.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return failure(runF(cmd.Context(), opts))
