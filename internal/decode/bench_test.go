@@ -44,12 +44,11 @@ func benchMix(tb testing.TB) []capFrame {
 	return mix
 }
 
-func benchDecode(b *testing.B, frames []capFrame) {
+func benchDecode(b *testing.B, d *decode.Decoder, frames []capFrame) {
 	var bytes int
 	for _, f := range frames {
 		bytes += len(f.data)
 	}
-	d := decode.New()
 	var p decode.Packet
 	b.ReportAllocs()
 	b.SetBytes(int64(bytes / len(frames)))
@@ -61,10 +60,19 @@ func benchDecode(b *testing.B, frames []capFrame) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pkts/s")
 }
 
-// BenchmarkDecode decodes one frame per operation: a hand-built mix, and the
-// first frames of the real-capture corpus when it is present.
+// BenchmarkDecode decodes one frame per operation: a hand-built mix, plain
+// Ethernet/IPv4/TCP data segments (with the fast path and with the general
+// decoder alone), and the first frames of the real-capture corpus when it is
+// present.
 func BenchmarkDecode(b *testing.B) {
-	b.Run("mix", func(b *testing.B) { benchDecode(b, benchMix(b)) })
+	b.Run("mix", func(b *testing.B) { benchDecode(b, decode.New(), benchMix(b)) })
+	tcp := func(b *testing.B) []capFrame {
+		data := build(b, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP),
+			segment(pshAck), make(gopacket.Payload, 1448))
+		return []capFrame{{linkType: decode.LinkEthernet, origLen: len(data), data: data}}
+	}
+	b.Run("tcp", func(b *testing.B) { benchDecode(b, decode.New(), tcp(b)) })
+	b.Run("tcp-general", func(b *testing.B) { benchDecode(b, decode.NewGeneral(), tcp(b)) })
 	b.Run("corpus", func(b *testing.B) {
 		var frames []capFrame
 		for _, path := range corpusFiles(b) {
@@ -77,6 +85,6 @@ func BenchmarkDecode(b *testing.B) {
 		if len(frames) == 0 {
 			b.Skip("no frames in the corpus")
 		}
-		benchDecode(b, frames)
+		benchDecode(b, decode.New(), frames)
 	})
 }

@@ -58,6 +58,11 @@ type Decoder struct {
 	// One parser per first layer; all share the layer values above.
 	pEth, pSLL, pSLL2, pLoop, pIP4, pIP6, pNFLOG *gopacket.DecodingLayerParser
 	decoded                                      []gopacket.LayerType
+	// known holds every layer decoder by type: the fast path asks it
+	// whether a UDP port names a tunnel the general decoder would open.
+	known gopacket.DecodingLayerSparse
+	// generalOnly turns the fast path off (tests compare the two).
+	generalOnly bool
 
 	// Stats counts frames that did not decode fully, by reason.
 	Stats Stats
@@ -70,6 +75,9 @@ func New() *Decoder {
 	// the skipper.
 	all := []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ext, &d.frag6, &d.tcp, &d.udp, &d.icmp4, &d.icmp6,
 		&d.gre, &d.aruba, &d.gtp, &d.gnv, &d.vxlan, &d.nflog}
+	for _, l := range all {
+		d.known = d.known.Put(l).(gopacket.DecodingLayerSparse)
+	}
 	mk := func(first gopacket.LayerType) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		// A sparse container indexes decoders by layer type: one slice
@@ -127,6 +135,9 @@ func offset(frame, sub []byte) int { return cap(frame) - cap(sub) }
 func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, data []byte, p *Packet) bool {
 	*p = Packet{Frame: frame, TS: ts, OrigLen: origLen, CapLen: len(data), LinkType: linkType}
 	d.Stats.Frames++
+	if !d.generalOnly && d.fastPath(linkType, origLen, data, p) {
+		return true
+	}
 	parser := d.parserFor(linkType, data)
 	if parser == nil {
 		d.Stats.Add(ReasonUnsupportedLink)
@@ -207,7 +218,7 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 		case layers.LayerTypeTCP:
 			p.Transport = TransTCP
 			p.SrcPort, p.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
-			badOpts = !d.fillTCP(&p.TCP)
+			badOpts = !fillTCP(&p.TCP, d.tcp.Contents, d.tcp.cut)
 			cut = d.tcp.cut
 			// Segment length as Wireshark computes it: the frame's
 			// length on the wire, trimmed to the IP total length.
@@ -321,17 +332,18 @@ func (d *Decoder) failureReason(p *Packet, linkType uint32, truncated bool) Reas
 }
 
 // fillTCP copies the header fields and reads the options (RFC 9293 §3.1)
-// from the header bytes, as far as they were captured. An option that does
-// not fit ends the list, as in Wireshark; fillTCP then reports false unless
-// the capture, not the option, ended early.
-func (d *Decoder) fillTCP(t *TCP) bool {
-	h := &d.tcp
-	t.Seq, t.Ack = h.Seq, h.Ack
-	t.Window = h.Window
-	t.HeaderLen = h.DataOffset * 4
+// from hdr, the header's bytes as far as they were captured (at least the
+// fixed 20). An option that does not fit ends the list, as in Wireshark;
+// fillTCP then reports false unless the capture, not the option, ended early
+// (cut).
+func fillTCP(t *TCP, hdr []byte, cut bool) bool {
+	t.Seq = binary.BigEndian.Uint32(hdr[4:8])
+	t.Ack = binary.BigEndian.Uint32(hdr[8:12])
+	t.Window = binary.BigEndian.Uint16(hdr[14:16])
+	t.HeaderLen = hdr[12] >> 4 * 4
 	t.WScale = -1
-	t.Flags = h.Contents[13]
-	opts := h.Contents[20:]
+	t.Flags = hdr[13]
+	opts := hdr[20:]
 	if len(opts) > int(t.HeaderLen)-20 {
 		opts = opts[:int(t.HeaderLen)-20]
 	}
@@ -345,7 +357,7 @@ func (d *Decoder) fillTCP(t *TCP) bool {
 			continue
 		}
 		if len(opts) < 2 || opts[1] < 2 || int(opts[1]) > len(opts) {
-			return h.cut
+			return cut
 		}
 		data := opts[2:opts[1]]
 		opts = opts[opts[1]:]

@@ -37,10 +37,11 @@ func FuzzDecode(f *testing.F) {
 	// One Decoder per worker: New builds seven parsers, a thousand
 	// times slower than a decode. Each input is decoded twice and must
 	// decode the same both times, which catches state left behind by
-	// the input before.
-	d := decode.New()
+	// the input before. The fast path must decode as the general decoder does.
+	d, general := decode.New(), decode.NewGeneral()
 	f.Fuzz(func(t *testing.T, linkType uint16, data []byte) {
 		for _, origLen := range []int{len(data), len(data) + 1000} {
+			sameAsGeneral(t, d, general, uint32(linkType), origLen, data)
 			frames, fails := d.Stats.Frames, d.Stats.Total()
 			var p, again decode.Packet
 			ok := d.Decode(1, 0, uint32(linkType), origLen, data, &p)
