@@ -113,9 +113,22 @@ func NewTraffic(intervalNs int64) *Traffic {
 	return &Traffic{Interval: intervalNs, ips: newAddrSet[netip.Addr](), macs: newAddrSet[[6]byte]()}
 }
 
+// Seen is what one flow has already counted in the address sets. A flow's
+// packets all carry the same two IP addresses and nearly always one MAC pair
+// (in either order), so after its first packet a flow's packets need not
+// look the sets up again: a fifth of the cost of counting a packet otherwise.
+// The analysis that keeps the flow keeps its Seen; the zero value has counted
+// nothing.
+type Seen struct {
+	ips     bool
+	hasMACs bool
+	macs    [12]byte // the pair counted, source first, as first seen
+}
+
 // Add counts one packet. app is its application protocol (NumProtos for
-// none), dir its direction, newConn whether it opened a connection.
-func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
+// none), dir its direction, newConn whether it opened a connection; seen,
+// when not nil, is what the packet's flow has already counted.
+func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool, seen *Seen) {
 	n := uint64(p.OrigLen)
 	if t.Packets == 0 || p.TS < t.First {
 		t.First = p.TS
@@ -129,8 +142,15 @@ func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
 	add := func(pr Proto) { t.Mix[pr].Packets++; t.Mix[pr].Bytes += n }
 	if p.HasMAC {
 		add(PEthernet)
-		t.noteMAC(p.SrcMAC)
-		t.noteMAC(p.DstMAC)
+		if seen == nil || !seen.sameMACs(p) {
+			t.noteMAC(p.SrcMAC)
+			t.noteMAC(p.DstMAC)
+			if seen != nil {
+				seen.hasMACs = true
+				copy(seen.macs[:6], p.SrcMAC[:])
+				copy(seen.macs[6:], p.DstMAC[:])
+			}
+		}
 	}
 	specific := POther
 	switch p.Net {
@@ -146,9 +166,12 @@ func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
 	default:
 		add(POther)
 	}
-	if p.Net == decode.NetIPv4 || p.Net == decode.NetIPv6 {
+	if (p.Net == decode.NetIPv4 || p.Net == decode.NetIPv6) && (seen == nil || !seen.ips) {
 		t.noteIP(p.Src)
 		t.noteIP(p.Dst)
+		if seen != nil {
+			seen.ips = true
+		}
 	}
 	switch p.Transport {
 	case decode.TransTCP:
@@ -179,6 +202,16 @@ func (t *Traffic) Add(p *decode.Packet, app Proto, dir int, newConn bool) {
 			b.NewConns++
 		}
 	}
+}
+
+// sameMACs reports whether p carries the MAC pair already counted, in either
+// direction.
+func (s *Seen) sameMACs(p *decode.Packet) bool {
+	if !s.hasMACs {
+		return false
+	}
+	src, dst := [6]byte(s.macs[:6]), [6]byte(s.macs[6:])
+	return (p.SrcMAC == src && p.DstMAC == dst) || (p.SrcMAC == dst && p.DstMAC == src)
 }
 
 // Reclassify moves one packet of n bytes seen at ts, counted as the most

@@ -27,9 +27,9 @@ func TestTrafficCountsAndDirections(t *testing.T) {
 	p := &decode.Packet{TS: 5e8, OrigLen: 100, CapLen: 60, Net: decode.NetIPv4, Transport: decode.TransUDP,
 		Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("10.0.0.2"), SrcPort: 5353, DstPort: 5353,
 		HasMAC: true, SrcMAC: [6]byte{2, 0, 0, 0, 0, 1}, DstMAC: [6]byte{2, 0, 0, 0, 0, 2}}
-	tr.Add(p, App(p), DirOut, false)
+	tr.Add(p, App(p), DirOut, false, nil)
 	p.TS = 2.5e9
-	tr.Add(p, App(p), DirIn, true)
+	tr.Add(p, App(p), DirIn, true, nil)
 	if tr.Mix[PDNS].Packets != 2 || tr.Mix[PUDP].Bytes != 200 || tr.Mix[PEthernet].Packets != 2 {
 		t.Errorf("mix: dns %+v udp %+v eth %+v", tr.Mix[PDNS], tr.Mix[PUDP], tr.Mix[PEthernet])
 	}
@@ -44,7 +44,7 @@ func TestTrafficCountsAndDirections(t *testing.T) {
 	}
 	// A timestamp decades away does not allocate a bucket per interval.
 	p.TS = 5e8 + 1e18
-	tr.Add(p, App(p), DirOut, false)
+	tr.Add(p, App(p), DirOut, false, nil)
 	if len(tr.Series) > maxBuckets {
 		t.Errorf("series grew to %d buckets", len(tr.Series))
 	}
@@ -82,9 +82,9 @@ func TestRTPQualitySeries(t *testing.T) {
 	}
 	// Three packets go by as UDP, the fourth confirms the stream.
 	for _, ts := range []int64{0.2e9, 0.4e9, 1.1e9} {
-		tr.Add(udp(ts), NumProtos, DirOut, false)
+		tr.Add(udp(ts), NumProtos, DirOut, false, nil)
 	}
-	tr.Add(udp(1.3e9), PRTP, DirOut, false)
+	tr.Add(udp(1.3e9), PRTP, DirOut, false, nil)
 	for _, ts := range []int64{0.2e9, 0.4e9, 1.1e9} {
 		tr.Reclassify(ts, 200, PUDP, PRTP, DirOut)
 	}
@@ -124,6 +124,51 @@ func TestRTPQualitySeries(t *testing.T) {
 		if b.ByProto[PUDP][DirOut] != w.udp || b.ByProto[PRTP][DirOut] != w.rtp || b.JitterN != w.n || b.JitterMax != w.max || mean != w.mean || b.RTPLost != w.lost {
 			t.Errorf("interval %d: udp %d rtp %d jitter n %d max %v mean %v lost %d, want %+v",
 				i, b.ByProto[PUDP][DirOut], b.ByProto[PRTP][DirOut], b.JitterN, b.JitterMax, mean, b.RTPLost, w)
+		}
+	}
+}
+
+// TestSeenCountsLikeEveryPacket feeds the same packets with a per-flow Seen
+// and without: the unique IP and MAC counts must agree, through both
+// directions of a flow, a flow whose MAC pair changes (a router's MAC after
+// a path change) and flows that share addresses.
+func TestSeenCountsLikeEveryPacket(t *testing.T) {
+	mac := func(b byte) [6]byte { return [6]byte{2, 0, 0, 0, 0, b} }
+	type pkt struct {
+		flow     int
+		src, dst string
+		smac     [6]byte
+		dmac     [6]byte
+		hasMAC   bool
+		wantIPs  int
+		wantMACs int
+	}
+	pkts := []pkt{
+		{0, "10.0.0.1", "10.0.0.2", mac(1), mac(2), true, 2, 2},
+		{0, "10.0.0.2", "10.0.0.1", mac(2), mac(1), true, 2, 2}, // reply
+		{0, "10.0.0.1", "10.0.0.2", mac(1), mac(3), true, 2, 3}, // new next hop
+		{0, "10.0.0.2", "10.0.0.1", mac(3), mac(1), true, 2, 3},
+		{0, "10.0.0.1", "10.0.0.2", mac(1), mac(2), true, 2, 3}, // the old pair again
+		{1, "10.0.0.1", "10.0.0.9", mac(1), mac(9), true, 3, 4},
+		{1, "10.0.0.9", "10.0.0.1", [6]byte{}, [6]byte{}, false, 3, 4}, // no link layer
+		{2, "2001:db8::1", "2001:db8::2", mac(4), mac(5), true, 5, 6},
+	}
+	with, without := NewTraffic(1e9), NewTraffic(1e9)
+	var seen [3]Seen
+	for i, k := range pkts {
+		p := &decode.Packet{TS: int64(i) * 1e6, OrigLen: 60, CapLen: 60, Net: decode.NetIPv4, Transport: decode.TransTCP,
+			Src: netip.MustParseAddr(k.src), Dst: netip.MustParseAddr(k.dst), HasMAC: k.hasMAC, SrcMAC: k.smac, DstMAC: k.dmac}
+		if p.Src.Is6() {
+			p.Net = decode.NetIPv6
+		}
+		with.Add(p, NumProtos, DirOut, false, &seen[k.flow])
+		without.Add(p, NumProtos, DirOut, false, nil)
+		for _, tr := range []*Traffic{with, without} {
+			ips, _ := tr.UniqueIPs()
+			macs, _ := tr.UniqueMACs()
+			if ips != k.wantIPs || macs != k.wantMACs {
+				t.Errorf("packet %d (seen %v): %d IPs, %d MACs; want %d, %d", i, tr == with, ips, macs, k.wantIPs, k.wantMACs)
+			}
 		}
 	}
 }

@@ -109,8 +109,9 @@ func (p *Pipeline) analyse(pk *decode.Packet) {
 	}
 	app := metrics.App(pk)
 	fromClient, opened := true, false
+	var seen *metrics.Seen
 	if pk.Transport == decode.TransTCP {
-		fromClient, opened = p.tcp.Packet(pk)
+		fromClient, opened, seen = p.tcp.Packet(pk)
 	} else if pk.Transport == decode.TransUDP {
 		switch p.rtp.Packet(pk) {
 		case rtp.KindRTP:
@@ -131,7 +132,7 @@ func (p *Pipeline) analyse(pk *decode.Packet) {
 		fromClient = pk.SrcPort >= pk.DstPort
 	}
 	dir := p.direction(pk, fromClient)
-	p.traffic.Add(pk, app, dir, opened)
+	p.traffic.Add(pk, app, dir, opened, seen)
 	if app == metrics.PRTP {
 		// The heuristic confirms a stream at its fourth packet: the ones
 		// before went by as plain UDP, but were RTP.

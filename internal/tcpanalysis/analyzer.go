@@ -211,11 +211,15 @@ type conn struct {
 
 	retrans, loss uint64
 	counts        [event.NumTypes]uint32
+
+	seen metrics.Seen // the traffic metrics' addresses this connection counted
 }
 
 // Packet analyses one decoded TCP packet. It reports whether the packet
-// came from the connection's initiator and whether it started a new stream.
-func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool) {
+// came from the connection's initiator, whether it started a new stream, and
+// the connection's record of the addresses the traffic metrics counted for
+// it (valid until the next call).
+func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool, seen *metrics.Seen) {
 	a.Stats.Packets++
 	a.finishClosed(p.TS)
 	t := &p.TCP
@@ -241,7 +245,7 @@ func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool) {
 		c.stream = e.Stream
 	}
 	a.analyse(e, c, p, d)
-	return c.initiator == d, created
+	return c.initiator == d, created, &c.seen
 }
 
 func (c *conn) init(p *decode.Packet, d int) {
