@@ -383,16 +383,22 @@ func (r *Reader) readPcapHeader(order binary.ByteOrder, nanos bool) error {
 }
 
 func (r *Reader) nextPcap(rec *Record) error {
-	if eof, err := r.atEOF(); eof || err != nil {
-		if eof {
-			return io.EOF
-		}
-		return err
-	}
 	start := r.offset
-	h := r.hdr[:16]
-	if err := r.read(h, "record header"); err != nil {
-		return err
+	// The header is viewed in place when the buffer holds it (nearly
+	// always); near the end of the input, the copying path tells a clean
+	// end from a header cut short.
+	h, ok := r.view(16)
+	if !ok {
+		if eof, err := r.atEOF(); eof || err != nil {
+			if eof {
+				return io.EOF
+			}
+			return err
+		}
+		h = r.hdr[:16]
+		if err := r.read(h, "record header"); err != nil {
+			return err
+		}
 	}
 	sec := int64(r.order.Uint32(h[0:4]))
 	frac := int64(r.order.Uint32(h[4:8]))

@@ -94,7 +94,7 @@ directory (artifacts/session_YYYYmmdd_HHMMSS by default). Prints each path writt
 	f.Float64Var(&opts.JitterMs, "jitter-threshold", def.RTP.JitterThresholdMs, "raise rtp_jitter when an RTP stream's jitter reaches this many ms (0: never)")
 	f.BoolVar(&opts.NoRTPHeur, "no-rtp-heuristic", false, "find RTP only on --rtp-port ports, not by its headers on any UDP port")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress line on stderr")
-	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "goroutines decoding packets; results are identical for any value, 1 runs everything in one goroutine")
+	f.IntVar(&opts.Workers, "workers", runtime.NumCPU(), "1 runs everything in one goroutine; 2 or more read and decode in one goroutine while another analyses (results are identical for any value)")
 	f.BoolVar(&opts.Debug, "debug", false, "print details on stderr: reader, decode failures by reason, evictions, the error's cause")
 	return cmd
 }

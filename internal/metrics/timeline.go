@@ -48,10 +48,12 @@ func (tl *Timeline[S, PS]) At(ts int64) *S {
 	case d < 0: // overflowed: a time stamp absurdly far ahead
 		d = math.MaxInt64
 	}
-	for d/tl.Width >= TimelineSteps && tl.Width <= math.MaxInt64/2 {
+	i := d / tl.Width
+	for i >= TimelineSteps && tl.Width <= math.MaxInt64/2 {
 		tl.widen()
+		i = d / tl.Width
 	}
-	i := min(d/tl.Width, TimelineSteps-1)
+	i = min(i, TimelineSteps-1)
 	if int(i) >= tl.N {
 		tl.N = int(i) + 1
 	}

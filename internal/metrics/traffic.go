@@ -106,6 +106,7 @@ type Traffic struct {
 	NewConns uint64
 	ips      addrSet[netip.Addr]
 	macs     addrSet[[6]byte]
+	cur      int // index of the bucket bucket returned last
 }
 
 // NewTraffic returns a Traffic with throughput buckets of intervalNs.
@@ -269,6 +270,11 @@ func (t *Traffic) bucket(ts int64) *Bucket {
 	if t.Interval <= 0 {
 		return nil
 	}
+	// Consecutive packets nearly always fall in the same bucket: spare
+	// the divisions.
+	if c := t.cur; c < len(t.Series) && ts >= t.Series[c].Start && ts-t.Series[c].Start < t.Interval {
+		return &t.Series[c]
+	}
 	start := ts - ((ts%t.Interval)+t.Interval)%t.Interval
 	if len(t.Series) == 0 {
 		t.Series = append(t.Series, Bucket{Start: start})
@@ -284,6 +290,7 @@ func (t *Traffic) bucket(ts int64) *Bucket {
 	for int64(len(t.Series)) <= idx {
 		t.Series = append(t.Series, Bucket{Start: first + int64(len(t.Series))*t.Interval})
 	}
+	t.cur = int(idx)
 	return &t.Series[idx]
 }
 

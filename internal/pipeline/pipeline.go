@@ -31,8 +31,8 @@ type Options struct {
 	// Progress, if set, is called from Run every few thousand records with
 	// the number of frames read so far.
 	Progress func(frames uint64)
-	// Workers is how many goroutines decode; above 1, Run reads, decodes
-	// and analyses concurrently with identical results.
+	// Workers above 1 make Run read and decode in one goroutine while
+	// another analyses (see parallel.go), with identical results.
 	Workers int
 }
 
@@ -168,7 +168,7 @@ const checkEvery = 4096
 // case what was read before stays analysed.
 func (p *Pipeline) Run(ctx context.Context, r *capture.Reader) error {
 	if p.opts.Workers > 1 {
-		return p.runParallel(ctx, r, p.opts.Workers)
+		return p.runParallel(ctx, r)
 	}
 	for n := 0; ; n++ {
 		if n%checkEvery == 0 {
