@@ -121,16 +121,30 @@ func (t *Table[K, S]) Get(k K, now int64) (e *Entry[K, S], created bool) {
 	if e = t.Find(k, now); e != nil {
 		return e, false
 	}
+	e = t.insert(k, t.nextStream, now)
+	t.nextStream++
+	return e, true
+}
+
+// Restore creates the entry for k, which must have none, under a stream id
+// handed out before: a conversation that was set aside (tcpanalysis keeps
+// only the stream id of a closed connection) resumes under its old id. now
+// is the packet's time.
+func (t *Table[K, S]) Restore(k K, stream uint64, now int64) *Entry[K, S] {
+	t.Expire(now)
+	return t.insert(k, stream, now)
+}
+
+func (t *Table[K, S]) insert(k K, stream uint64, now int64) *Entry[K, S] {
 	if t.max > 0 && len(t.m) >= t.max && t.tail != nil {
 		t.Evicted.Capacity++
 		t.end(t.tail, EndCapacity)
 	}
-	e = t.alloc()
-	e.Key, e.Stream, e.First, e.Last = k, t.nextStream, now, now
-	t.nextStream++
+	e := t.alloc()
+	e.Key, e.Stream, e.First, e.Last = k, stream, now, now
 	t.m[k] = e
 	t.pushFront(e)
-	return e, true
+	return e
 }
 
 // Find is Get without creating: it returns the entry for k, or nil.

@@ -26,11 +26,10 @@ type Config struct {
 	RSTStormCount  int
 	RSTStormWindow time.Duration
 	// CloseLinger is how long a closed connection (FIN both ways, or an
-	// RST) may stay quiet before its record is written and its per-flow
-	// figures (RTT ring, histogram, timeline) are freed. Its small state
-	// stays until IdleTimeout, so a late packet keeps its stream and its
-	// analysis; it just no longer counts in the record. 0 keeps everything
-	// until the connection ends idle.
+	// RST) may stay quiet before its record is written and its state is
+	// let go of, all but its stream id (see closed.go), which stays until
+	// IdleTimeout so that a late packet keeps its stream. 0 keeps
+	// everything until the connection ends idle.
 	CloseLinger time.Duration
 }
 
@@ -103,6 +102,9 @@ type Analyzer struct {
 	// records are written (CloseLinger).
 	closed     []closedRef
 	closedHead int
+	// buried holds what is left of closed connections once their records
+	// are written: their stream ids.
+	buried *flow.Table[flow.Key, grave]
 	rstNext    int
 	rstStorm   bool
 
@@ -118,6 +120,7 @@ func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Analyzer 
 		a.rsts = make([]int64, cfg.RSTStormCount)
 	}
 	a.flows = flow.NewTable[flow.Key, conn](int64(cfg.IdleTimeout), cfg.MaxFlows, a.endFlow)
+	a.buried = flow.NewTable[flow.Key, grave](int64(cfg.IdleTimeout), cfg.MaxFlows, nil)
 	return a
 }
 
@@ -152,26 +155,10 @@ type seg struct {
 // Wireshark, a sequence value of 0 in nextSeq, maxToAck and lastAck means
 // "not known yet".
 type half struct {
-	baseSeq       Seq
-	nextSeq       Seq
-	maxToAck      Seq
-	lastAck       Seq
-	nextSeqTime   int64
-	lastAckTime   int64
-	lastNonDupAck uint64
-	dupAcks       uint32 // 0xffffffff after an ACK of unseen data, as Wireshark keeps it
-	window        uint32 // raw header value; 0xffffffff before the first packet
-	winScale      int8   // -1 unknown, -2 known unused, else shift
-	isFirstAck    bool   // window still from a SYN: not scaled
-	baseSet       bool
-	lastFlags     Flags
-
-	sent       bool
-	synSeen    bool
-	isn        Seq
+	// seqState is what a late packet's analysis needs; it outlives the
+	// rest when the connection is buried (closed.go).
+	seqState
 	synRetries int
-	finSeen    bool
-	rstSeen    bool
 	mss        uint16
 
 	packets, bytes, payload uint64
@@ -188,21 +175,51 @@ type half struct {
 	stallPending bool
 }
 
+// seqState is a direction's sequence, acknowledgement and window state.
+type seqState struct {
+	baseSeq       Seq
+	nextSeq       Seq
+	maxToAck      Seq
+	lastAck       Seq
+	nextSeqTime   int64
+	lastAckTime   int64
+	lastNonDupAck uint64
+	dupAcks       uint32 // 0xffffffff after an ACK of unseen data, as Wireshark keeps it
+	window        uint32 // raw header value; 0xffffffff before the first packet
+	winScale      int8   // -1 unknown, -2 known unused, else shift
+	isFirstAck    bool   // window still from a SYN: not scaled
+	baseSet       bool
+	lastFlags     Flags
+
+	sent    bool
+	synSeen bool
+	isn     Seq
+	finSeen bool
+	rstSeen bool
+}
+
+// connState is the connection-wide part of what a late packet's analysis
+// needs: the handshake's progress and the RTT estimate.
+type connState struct {
+	firstSYN int64 // first SYN, for the handshake state
+	mruSYN   int64 // most recent SYN (Wireshark's ts_mru_syn)
+	synAck   bool
+
+	srtt, rttvar float64 // ns, RFC 6298
+	hasRTT       bool    // srtt and rttvar hold an estimate
+}
+
 type conn struct {
 	stream    uint64 // the flow table's stream id, for events
 	h         [2]half
 	addr      [2]netip.Addr // sender of direction i
 	port      [2]uint16
 	initiator int
-	firstSYN  int64 // first SYN, for the handshake state
-	mruSYN    int64 // most recent SYN (Wireshark's ts_mru_syn)
-	firstRTT  int64 // SYN → first ACK (Wireshark's ts_first_rtt)
-	synAck    bool
+	connState
+	firstRTT int64 // SYN → first ACK (Wireshark's ts_first_rtt)
 
-	srtt, rttvar float64 // ns, RFC 6298
-	rtt          *metrics.Hist
-	hasRTT       bool  // srtt and rttvar hold an estimate
-	newRTT       int64 // the sample the packet being analysed gave, ns; -1 for none
+	rtt    *metrics.Hist
+	newRTT int64 // the sample the packet being analysed gave, ns; -1 for none
 	// closedQueued: the connection is in Analyzer.closed; recorded: its
 	// record was written at close and its per-flow figures freed.
 	closedQueued, recorded bool
@@ -224,10 +241,14 @@ func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool, seen *m
 	a.finishClosed(p.TS)
 	t := &p.TCP
 	k, fwd := flow.MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, 6)
-	e, created := a.flows.Get(k, p.TS)
 	d := 0
 	if !fwd {
 		d = 1
+	}
+	e := a.flows.Find(k, p.TS)
+	created := false
+	if e == nil {
+		e, created = a.open(k, p, d)
 	}
 	seq := Seq(t.Seq)
 	synOnly := t.Flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN

@@ -1,16 +1,71 @@
 package tcpanalysis
 
-import "github.com/tcpviz/tcpviz/internal/flow"
+import (
+	"github.com/tcpviz/tcpviz/internal/decode"
+	"github.com/tcpviz/tcpviz/internal/flow"
+)
 
 // A capture of many short connections would otherwise hold every closed one
-// in full until the idle timeout (15 minutes by default): memory would grow
-// with the length of the capture, not with the connections open at once.
-// So a connection that has closed (FIN both ways, or an RST) and stayed
-// quiet for CloseLinger gets its record written then, and its per-flow
-// figures (RTT ring and histogram, timeline: most of its memory) go back to
-// the pools. What remains is the sequence state and the table entry, so a
-// straggler, a retransmitted FIN or a late RST, still belongs to its stream
-// and is analysed as Wireshark would; it only misses the record.
+// until the idle timeout (15 minutes by default): memory would grow with the
+// length of the capture, not with the connections open at once. So a
+// connection that has closed (FIN both ways, or an RST) and stayed quiet for
+// CloseLinger gets its record written then, and is buried: its entry (about
+// 0.7 KB, its RTT ring, histogram and timeline back in the pools) gives way
+// to a grave of under 0.3 KB in a second table until the idle timeout. The
+// grave keeps the stream id and the sequence, window and RTT state, so a
+// late packet — a retransmitted FIN, an RST from a peer that forgot —
+// resumes the stream under its old id and is analysed as Wireshark would
+// (a retransmitted FIN is a retransmission); it no longer counts in a
+// record. What a grave forgets (the unacknowledged segments, a pending
+// stall, the dup-ACK run before a fast retransmission) only matters to a
+// connection still sending. A SYN with a new ISN is a new connection on the
+// reused port pair, as it would be for a live one.
+
+// grave is what a buried connection leaves. Sides are indexed like conn.h.
+type grave struct {
+	stream    uint64
+	initiator int
+	h         [2]seqState
+	connState
+}
+
+// open makes the entry for a packet on a port pair with no live connection:
+// the buried connection it is a late packet of, or a new stream (created).
+func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow.Key, conn], created bool) {
+	if g := a.buried.Find(k, p.TS); g != nil {
+		gr := g.State
+		a.buried.Remove(g)
+		synOnly := p.TCP.Flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
+		if !(synOnly && gr.h[d].baseSet && Seq(p.TCP.Seq) != gr.h[d].baseSeq) {
+			e = a.flows.Restore(k, gr.stream, p.TS)
+			c := &e.State
+			c.init(p, d)
+			c.initiator = gr.initiator
+			c.stream = gr.stream
+			c.connState = gr.connState
+			for i := range c.h {
+				c.h[i].seqState = gr.h[i]
+			}
+			// Its record was written when it was buried.
+			c.recorded = true
+			return e, false
+		}
+	}
+	e, _ = a.flows.Get(k, p.TS)
+	return e, true
+}
+
+// bury replaces the closed connection e, its record written, by its grave.
+func (a *Analyzer) bury(e *flow.Entry[flow.Key, conn]) {
+	c := &e.State
+	g, _ := a.buried.Get(e.Key, e.Last)
+	g.State = grave{stream: e.Stream, initiator: c.initiator, connState: c.connState}
+	for i := range c.h {
+		g.State.h[i] = c.h[i].seqState
+	}
+	a.release(c)
+	a.flows.Remove(e)
+}
 
 // closedRef is a connection waiting for its linger to pass. The entry may be
 // recycled meanwhile: stream tells.
@@ -22,7 +77,7 @@ type closedRef struct {
 
 // noteClosed queues e once its connection has closed.
 func (a *Analyzer) noteClosed(e *flow.Entry[flow.Key, conn], c *conn) {
-	if a.cfg.CloseLinger <= 0 || c.closedQueued || c.recorded {
+	if a.cfg.CloseLinger <= 0 || c.closedQueued {
 		return
 	}
 	f, r := &c.h[0], &c.h[1]
@@ -50,10 +105,10 @@ func (a *Analyzer) finishClosed(now int64) {
 			a.closed = append(a.closed, closedRef{e: e, stream: ref.stream, at: e.Last})
 			continue
 		}
-		c.closedQueued = false
-		c.recorded = true
-		a.writeRecord(e, "closed")
-		a.release(c)
+		if !c.recorded {
+			a.writeRecord(e, "closed")
+		}
+		a.bury(e)
 	}
 	// Reclaim the consumed front once it is most of the queue.
 	if a.closedHead > 1024 && a.closedHead*2 > len(a.closed) {

@@ -5,15 +5,17 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"unsafe"
 
 	"github.com/tcpviz/tcpviz/internal/flow"
 )
 
 // TestClosedConnectionsLetGo: thousands of short connections one after the
 // other. Each closed one is written once, as "closed", CloseLinger after its
-// last packet, and frees its per-flow figures then, so those are held only
-// by the connections of the last CloseLinger; a straggler after that keeps
-// its stream and analysis but is not written again.
+// last packet, and is buried then: only the connections of the last
+// CloseLinger keep their entries and per-flow figures, the others a grave. A
+// straggler after that resumes its stream, is analysed as before (a
+// retransmitted FIN), and is not written again.
 func TestClosedConnectionsLetGo(t *testing.T) {
 	const conns = 3000
 	c := newConv(DefaultConfig()) // CloseLinger 2 s
@@ -43,8 +45,11 @@ func TestClosedConnectionsLetGo(t *testing.T) {
 	if held > 80 {
 		t.Errorf("%d connections still hold their per-flow figures, want those of the last 2 s only", held)
 	}
-	if got := c.a.Live(); got != conns {
-		t.Errorf("%d connections known, want all %d (their streams stay until the idle timeout)", got, conns)
+	if live, buried := c.a.Live(), c.a.buried.Len(); live > 80 || live+buried != conns {
+		t.Errorf("%d connections live and %d buried, want those of the last 2 s live and all %d known (their streams stay until the idle timeout)", live, buried, conns)
+	}
+	if g, e := unsafe.Sizeof(flow.Entry[flow.Key, grave]{}), unsafe.Sizeof(flow.Entry[flow.Key, conn]{}); 2*g > e {
+		t.Errorf("a grave's entry takes %d bytes, a connection's %d: burying saves too little", g, e)
 	}
 	written := len(c.flows)
 	for i, r := range c.flows {
@@ -72,5 +77,44 @@ func TestClosedConnectionsLetGo(t *testing.T) {
 	}
 	if c.a.Stats.Connections != conns {
 		t.Errorf("%d connections counted, want %d: the straggler opened a new stream", c.a.Stats.Connections, conns)
+	}
+}
+
+// TestSYNAfterBurial: a SYN on the port pair of a buried connection is a
+// retransmission of its SYN when it carries the same ISN (the old stream
+// resumes, no new connection) and a new connection when it carries another
+// (port reuse: a new stream with its own record).
+func TestSYNAfterBurial(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		isn       uint32
+		wantConns uint64
+	}{
+		{"same ISN", 1000, 1},
+		{"new ISN", 9000, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConv(DefaultConfig())
+			c.handshake(1000, 5000)
+			c.send(pkt{fromCli: true, dtMs: 1, flags: ack | psh, seq: 1001, ack: 5001, n: 100, win: 502})
+			c.send(pkt{dtMs: 1, flags: fin | ack, seq: 5001, ack: 1101, win: 512})
+			c.send(pkt{fromCli: true, dtMs: 1, flags: fin | ack, seq: 1101, ack: 5002, win: 502})
+			c.send(pkt{dtMs: 1, flags: ack, seq: 5002, ack: 1102, win: 512})
+			// 3 s later: past CloseLinger, the connection is buried
+			// before the SYN is looked up.
+			c.send(pkt{fromCli: true, dtMs: 3000, flags: syn, seq: tc.isn, win: 64240, wscale: 7})
+			if c.a.buried.Len() != 0 || c.a.Live() != 1 {
+				t.Fatalf("%d live, %d buried; want the SYN's connection live and no grave", c.a.Live(), c.a.buried.Len())
+			}
+			c.a.Flush()
+			if c.a.Stats.Connections != tc.wantConns || uint64(len(c.flows)) != tc.wantConns {
+				t.Errorf("%d connections, %d records; want %d of each", c.a.Stats.Connections, len(c.flows), tc.wantConns)
+			}
+			for i, r := range c.flows {
+				if r.Stream != uint64(i) {
+					t.Errorf("record %d has stream %d", i, r.Stream)
+				}
+			}
+		})
 	}
 }
