@@ -104,9 +104,9 @@ type Analyzer struct {
 	closedHead int
 	// buried holds what is left of closed connections once their records
 	// are written: their stream ids.
-	buried *flow.Table[flow.Key, grave]
-	rstNext    int
-	rstStorm   bool
+	buried   *flow.Table[flow.Key, grave]
+	rstNext  int
+	rstStorm bool
 
 	Stats Stats
 }
