@@ -102,8 +102,8 @@ type Analyzer struct {
 	// records are written (CloseLinger).
 	closed     []closedRef
 	closedHead int
-	// buried holds what is left of closed connections once their records
-	// are written: their stream ids.
+	// buried holds the graves of closed connections whose records are
+	// written (closed.go).
 	buried   *flow.Table[flow.Key, grave]
 	rstNext  int
 	rstStorm bool
