@@ -168,6 +168,9 @@ bench() {
     tcpviz_run tcpviz-w1-1x "$cap1" --workers 1
     ((${#pin[@]})) && measure tcpviz-pin-1x "${pin[@]}" "$TCPVIZ" parse-pcap --in "$cap1" --out "$out/tcpviz-pin-1x" -q --workers 1
     ((have_tshark)) && tshark_run tshark-1x "$cap1"
+    # The floor: only reading the file, as parse-pcap reads it (read(2) of
+    # 256 KB from the page cache), on one CPU.
+    measure read-1x "${pin[@]}" dd if="$cap1" of=/dev/null bs=256k status=none
     tcpviz_run tcpviz-Nx "$capN"
     tcpviz_run tcpviz-w1-Nx "$capN" --workers 1
     ((have_tshark)) && [[ $TSHARK_10X == 1 ]] && tshark_run tshark-Nx "$capN"
@@ -199,6 +202,7 @@ bench() {
   row tcpviz-w1-1x "tcpviz parse-pcap --workers 1" 1x "$p1"
   ((${#pin[@]})) && row tcpviz-pin-1x "tcpviz --workers 1, one CPU (taskset)" 1x "$p1"
   ((have_tshark)) && row tshark-1x "tshark -2 -z io,stat,0,tcp.analysis.flags" 1x "$p1"
+  row read-1x "reading alone: dd bs=256k, one CPU" 1x "$p1"
   row tcpviz-Nx "tcpviz parse-pcap (default: $cpus workers)" "${REPEAT}x" "$pN"
   row tcpviz-w1-Nx "tcpviz parse-pcap --workers 1" "${REPEAT}x" "$pN"
   [[ -s $out/tshark-Nx.runs ]] && row tshark-Nx "tshark -2 -z io,stat,0,tcp.analysis.flags" "${REPEAT}x" "$pN"
@@ -226,6 +230,10 @@ bench() {
   for n in tcpviz-pin-1x tcpviz-w1-1x; do
     [[ -s $out/$n.runs ]] || continue
     awk -v p="$(pps $n "$p1")" -v n="$n" -v want="$TARGET_PPS" 'BEGIN {printf "one core (%s): %.2fM pkts/s (target >= %.0fM): %s\n", (n ~ /pin/ ? "taskset, --workers 1" : "--workers 1"), p / 1e6, want / 1e6, (p >= want ? "met" : "NOT met")}'
+    if [[ -s $out/read-1x.runs ]]; then
+      # What one core has left for everything but the kernel's copy.
+      awk -v p="$(pps $n "$p1")" -v r="$(pps read-1x "$p1")" 'BEGIN {printf "  reading alone: %.2fM pkts/s (%.0f ns/packet); tcpviz: %.0f ns/packet, %.0f of them beyond reading\n", r / 1e6, 1e9 / r, 1e9 / p, 1e9 / p - 1e9 / r}'
+    fi
     break
   done
 

@@ -12,6 +12,12 @@
 // slices alias the frame; they are valid only as long as the frame's bytes
 // are.
 //
+// The frames nearly every capture is made of (Ethernet or raw IP, IPv4
+// without options or IPv6 without extension headers, a whole TCP or UDP
+// header) take a fast path that reads the bytes directly, three times faster
+// than the parser; everything else falls back to the parser. The fuzz and
+// corpus tests decode every frame both ways and require the same Packet.
+//
 // Frames that cannot be decoded are not errors: they are counted by reason in
 // Decoder.Stats and the Packet says how far decoding got. A TCP header whose
 // options the snapshot length cut still decodes as TCP, as in Wireshark.
