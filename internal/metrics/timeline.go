@@ -32,12 +32,19 @@ type Timeline[S any, PS interface {
 	Width int64 // ns per step; 0 before the first value
 	N     int   // steps in use
 	Steps [TimelineSteps]S
+	// The last step At returned and its time range [from, to): most
+	// values fall in it, and need no division.
+	last     int
+	from, to int64
 }
 
 // At returns the step of time ts for the caller to update, widening the
 // steps as needed. Times before the first value (a capture whose clock
 // stepped back) count in the first step.
 func (tl *Timeline[S, PS]) At(ts int64) *S {
+	if ts >= tl.from && ts < tl.to {
+		return &tl.Steps[tl.last]
+	}
 	if tl.Width == 0 {
 		tl.Start, tl.Width = ts, timelineWidth
 	}
@@ -56,6 +63,14 @@ func (tl *Timeline[S, PS]) At(ts int64) *S {
 	i = min(i, TimelineSteps-1)
 	if int(i) >= tl.N {
 		tl.N = int(i) + 1
+	}
+	// Only a step that holds exactly [from, to) is remembered: not the
+	// first step when ts was before Start, nor the last one when ts was
+	// beyond it. Widening (above) changes the steps: it happens here only.
+	tl.last, tl.from, tl.to = int(i), ts, ts
+	if d == ts-tl.Start && d/tl.Width == i {
+		tl.from = tl.Start + i*tl.Width
+		tl.to = tl.from + tl.Width
 	}
 	return &tl.Steps[i]
 }

@@ -107,3 +107,29 @@ func TestTimelineWidenAllocatesNothing(t *testing.T) {
 		t.Errorf("width %d: the test did not widen", tl.Width)
 	}
 }
+
+// TestTimelineStepCache feeds the same times to a timeline and to one whose
+// remembered step is forgotten before every value: the steps must agree
+// after every value, through steps in order, times going back, times
+// before the start, widening, and absurd jumps.
+func TestTimelineStepCache(t *testing.T) {
+	const s = timelineWidth
+	t0 := int64(1_700_000_000) * 1e9
+	times := []int64{t0, t0 + 1, t0 + s - 1, t0 + s, t0 + s/2, t0 - 5, t0 - 5, t0 + 3*s, t0 + 3*s + 1,
+		t0 + 63*s, t0 + 64*s - 1, t0 + 64*s, t0 + 64*s + 1, t0 + 200*s, t0 + 2*s, t0 + 2*s,
+		t0 + 1000*s, t0 + 1000*s + 7, math.MaxInt64, t0 + 5, math.MinInt64, t0 + 5}
+	// A long run of values a millisecond apart, crossing many widenings.
+	for i := int64(0); i < 20000; i++ {
+		times = append(times, t0+i*1e6+i%7)
+	}
+	var cached, fresh Timeline[testStep, *testStep]
+	for i, ts := range times {
+		cached.At(ts).n++
+		fresh.from, fresh.to = 0, 0
+		fresh.At(ts).n++
+		if cached.Start != fresh.Start || cached.Width != fresh.Width || cached.N != fresh.N || cached.Steps != fresh.Steps {
+			t.Fatalf("value %d (%d): cached timeline start %d width %d n %d, fresh start %d width %d n %d; steps %v vs %v",
+				i, ts, cached.Start, cached.Width, cached.N, fresh.Start, fresh.Width, fresh.N, cached.Used(), fresh.Used())
+		}
+	}
+}

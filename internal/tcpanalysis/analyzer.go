@@ -710,7 +710,8 @@ func (a *Analyzer) checkStall(c *conn, p *decode.Packet, d int) {
 	}
 	for i := range c.h {
 		s := &c.h[i]
-		if s.outstanding() == 0 || s.waitSince == 0 || s.stallPending {
+		// The ring (another cache line) last: most packets stop earlier.
+		if s.waitSince == 0 || s.stallPending || s.outstanding() == 0 {
 			continue
 		}
 		if stall := float64(p.TS - s.waitSince); stall > thr {
