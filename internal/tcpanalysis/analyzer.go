@@ -191,7 +191,6 @@ type seqState struct {
 	baseSet       bool
 	lastFlags     Flags
 
-	sent    bool
 	synSeen bool
 	isn     Seq
 	finSeen bool
@@ -321,7 +320,6 @@ func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Pac
 		r.baseSet = true
 		r.baseSeq = ack - 1
 	}
-	f.sent = true
 
 	fl := a.classify(c, f, r, seq, ack, seglen, flags, uint32(t.Window), p.Frame, now)
 
