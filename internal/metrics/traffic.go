@@ -106,7 +106,7 @@ type Traffic struct {
 	NewConns uint64
 	ips      addrSet[netip.Addr]
 	macs     addrSet[[6]byte]
-	cur      int // index of the bucket bucket returned last
+	cur      int // index of the bucket that bucket returned last
 }
 
 // NewTraffic returns a Traffic with throughput buckets of intervalNs.

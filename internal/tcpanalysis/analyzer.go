@@ -26,10 +26,10 @@ type Config struct {
 	RSTStormCount  int
 	RSTStormWindow time.Duration
 	// CloseLinger is how long a closed connection (FIN both ways, or an
-	// RST) may stay quiet before its record is written and its state is
-	// let go of, all but its stream id (see closed.go), which stays until
-	// IdleTimeout so that a late packet keeps its stream. 0 keeps
-	// everything until the connection ends idle.
+	// RST) may stay quiet before its record is written and it is buried
+	// (closed.go): a small grave with its stream id and sequence state
+	// stays until IdleTimeout, so that a late packet keeps its stream and
+	// flags. 0 keeps everything until the connection ends idle.
 	CloseLinger time.Duration
 }
 
@@ -220,7 +220,7 @@ type conn struct {
 	rtt    *metrics.Hist
 	newRTT int64 // the sample the packet being analysed gave, ns; -1 for none
 	// closedQueued: the connection is in Analyzer.closed; recorded: its
-	// record was written at close and its per-flow figures freed.
+	// record was written when it was buried (it resumed from its grave).
 	closedQueued, recorded bool
 
 	tl *timeline // from the first payload or RTT sample on
