@@ -220,17 +220,7 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 			p.SrcPort, p.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
 			badOpts = !fillTCP(&p.TCP, d.tcp.Contents, d.tcp.cut)
 			cut = d.tcp.cut
-			// Segment length as Wireshark computes it: the frame's
-			// length on the wire, trimmed to the IP total length.
-			start := offset(data, d.tcp.Contents) + int(d.tcp.DataOffset)*4
-			end := origLen
-			if ipEnd >= 0 && ipEnd < end {
-				end = ipEnd
-			}
-			p.PayloadLen = end - start
-			if p.PayloadLen < 0 {
-				p.PayloadLen = 0
-			}
+			p.PayloadLen = segmentLen(origLen, ipEnd, offset(data, d.tcp.Contents)+int(d.tcp.DataOffset)*4)
 			p.Payload = d.tcp.Payload
 		case layers.LayerTypeUDP:
 			p.Transport = TransUDP
@@ -291,6 +281,17 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 		p.Transport = TransOther
 	}
 	return p.Transport == TransTCP || p.Transport == TransUDP
+}
+
+// segmentLen is a TCP segment's length as Wireshark computes it: from start,
+// where the payload begins in the frame, to the frame's end on the wire
+// (origLen), trimmed to the IP packet's end (ipEnd; -1 when unknown).
+func segmentLen(origLen, ipEnd, start int) int {
+	end := origLen
+	if ipEnd >= 0 && ipEnd < end {
+		end = ipEnd
+	}
+	return max(end-start, 0)
 }
 
 // failureReason names the layer that failed: the one after the last decoded.

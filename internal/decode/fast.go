@@ -111,10 +111,7 @@ func (d *Decoder) fastPath(linkType uint32, origLen int, data []byte, p *Packet)
 			d.Stats.Add(ReasonBadTCP)
 		}
 		p.Transport = TransTCP
-		// Segment length as Wireshark computes it: the frame's length
-		// on the wire, trimmed to the IP total length.
-		end := min(origLen, off+len(ip))
-		p.PayloadLen = max(end-(off+hdr+hl), 0)
+		p.PayloadLen = segmentLen(origLen, off+len(ip), off+hdr+hl)
 		p.Payload = seg[hl:]
 	case 17:
 		if len(seg) < 8 {

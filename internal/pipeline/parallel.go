@@ -26,7 +26,7 @@ import (
 // A decoded packet must not point into the reader's buffer, which the next
 // read overwrites: the payload bytes the analysis reads are copied into the
 // batch — all of a UDP payload (RTP headers and padding, DNS, QUIC) and the
-// first tcpPayloadKept bytes of a TCP payload (metrics.App's TLS check).
+// first metrics.TCPPayloadPeek bytes of a TCP payload (metrics.App's TLS check).
 // Nothing reads further into a TCP payload; the corpus-wide identical-results
 // test would show it.
 
@@ -37,8 +37,6 @@ const (
 	batchBytes = 256 << 10
 	// batches in flight between the stages.
 	batches = 4
-	// tcpPayloadKept is how much of a TCP payload a batch keeps.
-	tcpPayloadKept = metrics.TCPPayloadPeek
 )
 
 type batch struct {
@@ -119,8 +117,8 @@ func (p *Pipeline) readAndDecode(ctx context.Context, r *capture.Reader, free <-
 // of arena and points pk.Payload at the copy.
 func keepPayload(pk *decode.Packet, arena []byte) []byte {
 	keep := pk.Payload
-	if pk.Transport == decode.TransTCP && len(keep) > tcpPayloadKept {
-		keep = keep[:tcpPayloadKept]
+	if pk.Transport == decode.TransTCP && len(keep) > metrics.TCPPayloadPeek {
+		keep = keep[:metrics.TCPPayloadPeek]
 	}
 	if keep == nil {
 		return arena

@@ -197,6 +197,15 @@ type seqState struct {
 	rstSeen bool
 }
 
+// reusedBy reports whether p, sent by this side, is a SYN with another ISN
+// than the one this side started with: a new conversation on the port pair
+// (Wireshark: "TCP port numbers reused"). The base is known once the side
+// sent anything or the other side acknowledged it.
+func (s *seqState) reusedBy(p *decode.Packet) bool {
+	synOnly := p.TCP.Flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
+	return synOnly && s.baseSet && Seq(p.TCP.Seq) != s.baseSeq
+}
+
 // connState is the connection-wide part of what a late packet's analysis
 // needs: the handshake's progress and the RTT estimate.
 type connState struct {
@@ -238,7 +247,6 @@ type conn struct {
 func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool, seen *metrics.Seen) {
 	a.Stats.Packets++
 	a.finishClosed(p.TS)
-	t := &p.TCP
 	k, fwd := flow.MakeKey(p.Src, p.Dst, p.SrcPort, p.DstPort, 6)
 	d := 0
 	if !fwd {
@@ -249,12 +257,7 @@ func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool, seen *m
 	if e == nil {
 		e, created = a.open(k, p, d)
 	}
-	seq := Seq(t.Seq)
-	synOnly := t.Flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
-	// A SYN with a new ISN on a known port pair starts a new conversation
-	// (Wireshark: "TCP port numbers reused"). The direction's base is known
-	// once it sent anything or the other side acknowledged it.
-	if !created && synOnly && e.State.h[d].baseSet && seq != e.State.h[d].baseSeq {
+	if !created && e.State.h[d].reusedBy(p) {
 		e = a.flows.Replace(e, p.TS)
 		created = true
 	}

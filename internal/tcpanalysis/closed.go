@@ -21,9 +21,9 @@ import (
 // connection still sending. A SYN with a new ISN is a new connection on the
 // reused port pair, as it would be for a live one.
 
-// grave is what a buried connection leaves. Sides are indexed like conn.h.
+// grave is what a buried connection leaves; its entry in Analyzer.buried
+// carries the stream id. Sides are indexed like conn.h.
 type grave struct {
-	stream    uint64
 	initiator int
 	h         [2]seqState
 	connState
@@ -33,15 +33,14 @@ type grave struct {
 // the buried connection it is a late packet of, or a new stream (created).
 func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow.Key, conn], created bool) {
 	if g := a.buried.Find(k, p.TS); g != nil {
-		gr := g.State
+		gr, stream := g.State, g.Stream
 		a.buried.Remove(g)
-		synOnly := p.TCP.Flags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN
-		if !(synOnly && gr.h[d].baseSet && Seq(p.TCP.Seq) != gr.h[d].baseSeq) {
-			e = a.flows.Restore(k, gr.stream, p.TS)
+		if !gr.h[d].reusedBy(p) {
+			e = a.flows.Restore(k, stream, p.TS)
 			c := &e.State
 			c.init(p, d)
 			c.initiator = gr.initiator
-			c.stream = gr.stream
+			c.stream = stream
 			c.connState = gr.connState
 			for i := range c.h {
 				c.h[i].seqState = gr.h[i]
@@ -58,8 +57,8 @@ func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow
 // bury replaces the closed connection e, its record written, by its grave.
 func (a *Analyzer) bury(e *flow.Entry[flow.Key, conn]) {
 	c := &e.State
-	g, _ := a.buried.Get(e.Key, e.Last)
-	g.State = grave{stream: e.Stream, initiator: c.initiator, connState: c.connState}
+	g := a.buried.Restore(e.Key, e.Stream, e.Last)
+	g.State = grave{initiator: c.initiator, connState: c.connState}
 	for i := range c.h {
 		g.State.h[i] = c.h[i].seqState
 	}
