@@ -8,4 +8,8 @@
 // knows nothing of TCP or RTP. Evicted entries are handed to a callback and
 // then recycled, so a steady state of flows starting and ending allocates
 // nothing.
+//
+// An Archive keeps what an analyser remembers of ended conversations, as
+// compact byte strings it encodes itself, until they have been idle for the
+// idle timeout: far more of them than of live flows, so a few bytes each.
 package flow

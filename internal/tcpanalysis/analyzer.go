@@ -27,8 +27,8 @@ type Config struct {
 	RSTStormWindow time.Duration
 	// CloseLinger is how long a closed connection (FIN both ways, or an
 	// RST) may stay quiet before its record is written and it is buried
-	// (closed.go): a small grave with its stream id and sequence state
-	// stays until IdleTimeout, so that a late packet keeps its stream and
+	// (closed.go): a grave of about 0.1 KB with its stream id and sequence
+	// state stays until IdleTimeout, so that a late packet keeps its stream and
 	// flags. 0 keeps everything until the connection ends idle.
 	CloseLinger time.Duration
 }
@@ -103,8 +103,9 @@ type Analyzer struct {
 	closed     []closedRef
 	closedHead int
 	// buried holds the graves of closed connections whose records are
-	// written (closed.go).
-	buried   *flow.Table[flow.Key, grave]
+	// written, encoded (closed.go, grave.go).
+	buried   *flow.Archive
+	graveBuf []byte // a grave being encoded
 	rstNext  int
 	rstStorm bool
 
@@ -120,7 +121,7 @@ func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Analyzer 
 		a.rsts = make([]int64, cfg.RSTStormCount)
 	}
 	a.flows = flow.NewTable[flow.Key, conn](int64(cfg.IdleTimeout), cfg.MaxFlows, a.endFlow)
-	a.buried = flow.NewTable[flow.Key, grave](int64(cfg.IdleTimeout), cfg.MaxFlows, nil)
+	a.buried = flow.NewArchive(int64(cfg.IdleTimeout), cfg.MaxFlows)
 	return a
 }
 

@@ -11,7 +11,7 @@ import (
 // connection that has closed (FIN both ways, or an RST) and stayed quiet for
 // CloseLinger gets its record written then, and is buried: its entry (about
 // 0.7 KB, its RTT ring, histogram and timeline back in the pools) gives way
-// to a grave of under 0.3 KB in a second table until the idle timeout. The
+// to a grave of about 0.1 KB in a flow.Archive until the idle timeout. The
 // grave keeps the stream id and the sequence, window and RTT state, so a
 // late packet — a retransmitted FIN, an RST from a peer that forgot —
 // resumes the stream under its old id and is analysed as Wireshark would
@@ -21,8 +21,8 @@ import (
 // connection still sending. A SYN with a new ISN is a new connection on the
 // reused port pair, as it would be for a live one.
 
-// grave is what a buried connection leaves; its entry in Analyzer.buried
-// carries the stream id. Sides are indexed like conn.h.
+// grave is what a buried connection leaves, kept in Analyzer.buried
+// encoded (grave.go) with its stream id. Sides are indexed like conn.h.
 type grave struct {
 	initiator int
 	h         [2]seqState
@@ -32,10 +32,11 @@ type grave struct {
 // open makes the entry for a packet on a port pair with no live connection:
 // the buried connection it is a late packet of, or a new stream (created).
 func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow.Key, conn], created bool) {
-	if g := a.buried.Find(k, p.TS); g != nil {
-		gr, stream := g.State, g.Stream
-		a.buried.Remove(g)
-		if !gr.h[d].reusedBy(p) {
+	if b, last := a.buried.Take(k, p.TS); b != nil {
+		// The archive holds only what bury wrote: a grave that does not
+		// parse cannot happen, and would start a new stream.
+		stream, gr, err := parseGrave(b, last)
+		if err == nil && !gr.h[d].reusedBy(p) {
 			e = a.flows.Restore(k, stream, p.TS)
 			c := &e.State
 			c.init(p, d)
@@ -57,11 +58,12 @@ func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow
 // bury replaces the closed connection e, its record written, by its grave.
 func (a *Analyzer) bury(e *flow.Entry[flow.Key, conn]) {
 	c := &e.State
-	g := a.buried.Restore(e.Key, e.Stream, e.Last)
-	g.State = grave{initiator: c.initiator, connState: c.connState}
+	g := grave{initiator: c.initiator, connState: c.connState}
 	for i := range c.h {
-		g.State.h[i] = c.h[i].seqState
+		g.h[i] = c.h[i].seqState
 	}
+	a.graveBuf = appendGrave(a.graveBuf[:0], e.Stream, e.Last, &g)
+	a.buried.Put(e.Key, e.Last, a.graveBuf)
 	a.release(c)
 	a.flows.Remove(e)
 }
