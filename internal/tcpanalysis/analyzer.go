@@ -94,10 +94,12 @@ type Analyzer struct {
 	rings     pool[segRing]
 	hists     pool[metrics.Hist]
 	timelines pool[timeline]
-	// timeline and hist are the record's, their memory reused from record
-	// to record.
+	// The record's parts, their memory reused from record to record.
 	timeline event.Timeline
 	hist     []event.HistBucket
+	events   map[string]uint64
+	rttStats event.RTTStats
+	hsRTT    float64
 	// closed queues closed connections, oldest close first, until their
 	// records are written (CloseLinger).
 	closed     []closedRef
@@ -114,7 +116,7 @@ type Analyzer struct {
 
 // New returns an Analyzer that reports events to sink and, when onFlow is not
 // nil, a record per connection when it ends. The record passed to onFlow is
-// reused: onFlow must not keep it.
+// reused, with what it points to: onFlow must not keep any of it (Clone).
 func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Analyzer {
 	a := &Analyzer{cfg: cfg, sink: sink, onFlow: onFlow}
 	if cfg.RSTStormCount > 1 {

@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 	"unsafe"
 
+	"github.com/tcpviz/tcpviz/internal/event"
 	"github.com/tcpviz/tcpviz/internal/flow"
 )
 
@@ -120,5 +122,43 @@ func TestSYNAfterBurial(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConnectionLifeAllocs: in the steady state of connections opening,
+// carrying data, closing and being buried after their linger, a connection
+// costs two allocations, its record's address strings: its entry, rings,
+// histogram and timeline come from pools, its grave goes into the archive's
+// chunks, and its record's parts are reused.
+func TestConnectionLifeAllocs(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.IdleTimeout = 5 * time.Second // graves come and go: a steady state
+	c := newConv(cfg)
+	c.a = New(cfg, event.SinkFunc(func(*event.Event) {}), func(r *event.FlowRecord) {
+		if r.RTTms == nil || r.Events == nil {
+			t.Fatal("record without RTT or events")
+		}
+	})
+	const ci, si = 1000, 5000
+	port := 0
+	life := func() {
+		c.cli = netip.AddrPortFrom(c.cli.Addr(), uint16(20000+port%40000))
+		port++
+		c.handshake(ci, si)
+		c.send(pkt{fromCli: true, dtMs: 1, flags: ack | psh, seq: ci + 1, ack: si + 1, n: 500, win: 502})
+		c.send(pkt{dtMs: 5, flags: ack, seq: si + 1, ack: ci + 501, win: 512})
+		c.send(pkt{fromCli: true, dtMs: 1, flags: fin | ack, seq: ci + 501, ack: si + 1, win: 502})
+		c.send(pkt{dtMs: 1, flags: fin | ack, seq: si + 1, ack: ci + 502, win: 512})
+		c.send(pkt{fromCli: true, dtMs: 1, flags: ack, seq: ci + 502, ack: si + 2, win: 502})
+		c.now += int64(10e6)
+	}
+	for range 3000 {
+		life()
+	}
+	if allocs := testing.AllocsPerRun(2000, life); allocs > 2 {
+		t.Errorf("%v allocations per connection, want at most 2 (its record's addresses)", allocs)
+	}
+	if c.a.buried.Len() == 0 {
+		t.Error("no connection was buried")
 	}
 }

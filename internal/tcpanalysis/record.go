@@ -69,11 +69,16 @@ func (a *Analyzer) writeRecord(e *flow.Entry[flow.Key, conn], end string) {
 		Retransmissions: c.retrans,
 		LossEvents:      c.loss,
 		WindowScale:     [2]int8{c.h[i].winScale, c.h[j].winScale},
-		Events:          make(map[string]uint64),
+		Events:          a.events,
 	}
+	if r.Events == nil {
+		a.events = make(map[string]uint64, event.NumTypes)
+		r.Events = a.events
+	}
+	clear(r.Events)
 	r.MSS = c.h[i].mss
 	if c.rtt != nil && c.rtt.N > 0 {
-		r.RTTms = &event.RTTStats{
+		a.rttStats = event.RTTStats{
 			Samples: int(c.rtt.N),
 			Min:     float64(c.rtt.Min) / 1e6,
 			Mean:    c.rtt.Mean() / 1e6,
@@ -81,6 +86,7 @@ func (a *Analyzer) writeRecord(e *flow.Entry[flow.Key, conn], end string) {
 			P95:     c.rtt.Quantile(0.95) / 1e6,
 			Max:     float64(c.rtt.Max) / 1e6,
 		}
+		r.RTTms = &a.rttStats
 		a.hist = fillHist(c.rtt, a.hist)
 		r.RTTHist = a.hist
 	}
@@ -89,8 +95,8 @@ func (a *Analyzer) writeRecord(e *flow.Entry[flow.Key, conn], end string) {
 		r.Timeline = &a.timeline
 	}
 	if c.firstRTT > 0 {
-		ms := float64(c.firstRTT) / 1e6
-		r.HandshakeRTTms = &ms
+		a.hsRTT = float64(c.firstRTT) / 1e6
+		r.HandshakeRTTms = &a.hsRTT
 	}
 	for t, n := range c.counts {
 		if n > 0 {
