@@ -91,7 +91,7 @@ func (a *Archive) Put(k Key, last int64, state []byte) bool {
 		a.addChunk()
 	}
 	c := &a.chunks[len(a.chunks)-1]
-	pos := uint64(a.first+uint64(len(a.chunks)-1))%(1<<chunkBits)<<chunkBits | uint64(len(*c))
+	pos := a.pos(len(a.chunks)-1, len(*c))
 	*c = binary.AppendUvarint(*c, uint64(rest))
 	*c = append(*c, kb...)
 	*c = binary.LittleEndian.AppendUint64(*c, uint64(last))
@@ -167,7 +167,7 @@ func (a *Archive) empty() bool {
 // front decodes the oldest record not dropped: its time, and whether it is
 // still kept (a Take leaves its bytes behind), in slot i.
 func (a *Archive) front() (last int64, i uint64, live bool) {
-	pos := a.first%(1<<chunkBits)<<chunkBits | uint64(a.head)
+	pos := a.pos(0, a.head)
 	k, last, _, _ := a.record(pos)
 	i, live = a.find(k)
 	return last, i, live && uint32(a.slots[i]) == uint32(pos)
@@ -177,7 +177,7 @@ func (a *Archive) front() (last int64, i uint64, live bool) {
 // the chunk's last.
 func (a *Archive) next() {
 	c := a.chunks[0]
-	_, _, _, end := a.record(a.first%(1<<chunkBits)<<chunkBits | uint64(a.head))
+	_, _, _, end := a.record(a.pos(0, a.head))
 	a.head = end
 	if a.head < len(c) {
 		return
@@ -204,6 +204,11 @@ func (a *Archive) addChunk() {
 		a.chunks = append(make([][]byte, 0, 2*len(a.chunks)), a.chunks...)
 	}
 	a.chunks = append(a.chunks, c)
+}
+
+// pos is the position of offset off in chunks[ci].
+func (a *Archive) pos(ci, off int) uint64 {
+	return (a.first+uint64(ci))%(1<<chunkBits)<<chunkBits | uint64(off)
 }
 
 // record decodes the record at pos. The archive wrote it: it is whole.
