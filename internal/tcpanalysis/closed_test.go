@@ -158,7 +158,9 @@ func TestConnectionLifeAllocs(t *testing.T) {
 	if allocs := testing.AllocsPerRun(2000, life); allocs > 2 {
 		t.Errorf("%v allocations per connection, want at most 2 (its record's addresses)", allocs)
 	}
-	if c.a.buried.Len() == 0 {
-		t.Error("no connection was buried")
+	// A connection every ~39 ms, graves kept for the 5 s idle timeout:
+	// about 130 of the 5,000 connections, the rest let go.
+	if n := c.a.buried.Len(); n == 0 || n > 200 {
+		t.Errorf("%d graves kept, want those of the last 5 s (~130)", n)
 	}
 }
