@@ -107,9 +107,9 @@ func (t *Table[K, S]) Get(k K, now int64) (e *Entry[K, S], created bool) {
 }
 
 // Restore creates the entry for k, which must have none, under a stream id
-// handed out before, here or in another table: tcpanalysis moves a closed
-// connection to a table of graves and back when a late packet comes, under
-// its old id. now is the packet's time.
+// handed out before: tcpanalysis brings a buried connection back from its
+// Archive when a late packet comes, under its old id. now is the packet's
+// time.
 func (t *Table[K, S]) Restore(k K, stream uint64, now int64) *Entry[K, S] {
 	t.Expire(now)
 	return t.insert(k, stream, now)

@@ -118,7 +118,7 @@ type Analyzer struct {
 // nil, a record per connection when it ends. The record passed to onFlow is
 // reused, with what it points to: onFlow must not keep any of it (Clone).
 func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Analyzer {
-	a := &Analyzer{cfg: cfg, sink: sink, onFlow: onFlow}
+	a := &Analyzer{cfg: cfg, sink: sink, onFlow: onFlow, events: make(map[string]uint64, event.NumTypes)}
 	if cfg.RSTStormCount > 1 {
 		a.rsts = make([]int64, cfg.RSTStormCount)
 	}

@@ -33,19 +33,8 @@ const (
 // appendGrave encodes g of the stream whose last packet was at last.
 func appendGrave(b []byte, stream uint64, last int64, g *grave) []byte {
 	b = binary.AppendUvarint(b, stream)
-	var bits byte
-	if g.initiator == 1 {
-		bits |= gInitiator
-	}
-	if g.synAck {
-		bits |= gSynAck
-	}
-	if g.hasRTT {
-		bits |= gHasRTT
-	}
-	if g.srtt != 0 || g.rttvar != 0 {
-		bits |= gRTTValues
-	}
+	bits := bit(g.initiator == 1, gInitiator) | bit(g.synAck, gSynAck) | bit(g.hasRTT, gHasRTT) |
+		bit(g.srtt != 0 || g.rttvar != 0, gRTTValues)
 	b = append(b, bits)
 	b = binary.AppendVarint(b, last-g.firstSYN)
 	b = binary.AppendVarint(b, last-g.mruSYN)
@@ -58,15 +47,8 @@ func appendGrave(b []byte, stream uint64, last int64, g *grave) []byte {
 	}
 	for i := range g.h {
 		s, other := &g.h[i], &g.h[1-i]
-		var sb byte
-		for _, f := range [...]struct {
-			set bool
-			bit byte
-		}{{s.isFirstAck, sIsFirstAck}, {s.baseSet, sBaseSet}, {s.synSeen, sSynSeen}, {s.finSeen, sFinSeen}, {s.rstSeen, sRstSeen}} {
-			if f.set {
-				sb |= f.bit
-			}
-		}
+		sb := bit(s.isFirstAck, sIsFirstAck) | bit(s.baseSet, sBaseSet) | bit(s.synSeen, sSynSeen) |
+			bit(s.finSeen, sFinSeen) | bit(s.rstSeen, sRstSeen)
 		b = append(b, sb, byte(s.winScale))
 		for _, v := range [...]Seq{s.nextSeq, s.maxToAck, s.isn} {
 			b = binary.AppendUvarint(b, uint64(v-s.baseSeq))
@@ -81,6 +63,14 @@ func appendGrave(b []byte, stream uint64, last int64, g *grave) []byte {
 		b = binary.AppendUvarint(b, uint64(s.lastFlags))
 	}
 	return b
+}
+
+// bit is v if set, else 0.
+func bit(set bool, v byte) byte {
+	if set {
+		return v
+	}
+	return 0
 }
 
 var errGrave = errors.New("malformed grave")

@@ -71,10 +71,6 @@ func (a *Analyzer) writeRecord(e *flow.Entry[flow.Key, conn], end string) {
 		WindowScale:     [2]int8{c.h[i].winScale, c.h[j].winScale},
 		Events:          a.events,
 	}
-	if r.Events == nil {
-		a.events = make(map[string]uint64, event.NumTypes)
-		r.Events = a.events
-	}
 	clear(r.Events)
 	r.MSS = c.h[i].mss
 	if c.rtt != nil && c.rtt.N > 0 {
