@@ -75,16 +75,16 @@ if [[ $MODE == profile ]]; then
   note "profiling the pipeline (${GENBENCH_WORKERS:-1} worker) over $cap1"
   # go test runs in the package's directory: pass an absolute path.
   GENBENCH_PCAP="$(realpath "$cap1")" GENBENCH_WORKERS=${GENBENCH_WORKERS:-1} \
-    $GO test ./scripts/genbench -run '^$' -bench PipelineFile -benchtime 5x -cpuprofile "$prof" -o "$DIR/genbench.test" ||
+    $GO test ./internal/pipeline -run '^$' -bench '^BenchmarkPipelineFile$' -benchtime 5x -cpuprofile "$prof" -o "$DIR/pipeline.test" ||
     die "profiling run failed"
   for order in -flat -cum; do
     echo
     echo "== top 30 by ${order#-} time ($prof; the whole process: reading, GC and runtime included)"
-    $GO tool pprof -top $order -nodecount 30 -hide '^testing\.|genbench\.Benchmark' \
-      "$DIR/genbench.test" "$prof" 2>/dev/null | sed -n '/^Showing\|^Duration\|flat  flat%/,$p'
+    $GO tool pprof -top $order -nodecount 30 -hide '^testing\.|pipeline\.Benchmark' \
+      "$DIR/pipeline.test" "$prof" 2>/dev/null | sed -n '/^Showing\|^Duration\|flat  flat%/,$p'
   done
   echo
-  echo "more: $GO tool pprof -http :8080 $DIR/genbench.test $prof"
+  echo "more: $GO tool pprof -http :8080 $DIR/pipeline.test $prof"
   exit 0
 fi
 
@@ -254,7 +254,9 @@ bench() {
   if [[ $GOTEST == 1 ]]; then
     echo
     echo "== go test -run '^\$' -bench . -benchmem -benchtime $GOTIME ${GOPKGS[*]}"
-    $GO test -run '^$' -bench . -benchmem -benchtime "$GOTIME" "${GOPKGS[@]}" >"$out/gobench.txt" 2>&1 ||
+    # GENBENCH_PCAP: pipeline's benchmarks over this capture, whole and by stage.
+    GENBENCH_PCAP="$(realpath "$cap1")" \
+      $GO test -run '^$' -bench . -benchmem -benchtime "$GOTIME" "${GOPKGS[@]}" >"$out/gobench.txt" 2>&1 ||
       { failed=1; note "go test -bench failed (see $out/gobench.txt)"; }
     # One line per benchmark: the units go test prints, in a fixed order.
     awk '
