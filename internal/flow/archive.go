@@ -2,7 +2,7 @@ package flow
 
 import (
 	"encoding/binary"
-	"hash/maphash"
+	"math/rand/v2"
 )
 
 // Archive keeps what an analyser wants to remember of ended conversations —
@@ -31,7 +31,7 @@ type Archive struct {
 	// bits give a slot's home without decoding its key.
 	slots     []uint64
 	n         int // records in the index
-	seed      maphash.Seed
+	seed      uint64
 	idle      int64
 	max       int
 	maxChunks int          // positions tell 2^16 chunks apart
@@ -52,7 +52,7 @@ const (
 // nanoseconds of capture time (0: never) and keeps at most max (0: no limit;
 // beyond it the oldest goes).
 func NewArchive(idleNs int64, max int) *Archive {
-	return &Archive{seed: maphash.MakeSeed(), idle: idleNs, max: max, slots: make([]uint64, 64), maxChunks: 1<<chunkBits - 1, chunkCap: chunkSize}
+	return &Archive{seed: rand.Uint64(), idle: idleNs, max: max, slots: make([]uint64, 64), maxChunks: 1<<chunkBits - 1, chunkCap: chunkSize}
 }
 
 // Len is the number of records kept.
@@ -245,7 +245,7 @@ func (a *Archive) encodeKey(k Key) []byte {
 	return b
 }
 
-func (a *Archive) hash(k Key) uint64 { return maphash.Comparable(a.seed, k) & (1<<31 - 1) }
+func (a *Archive) hash(k Key) uint64 { return k.Hash(a.seed) & (1<<31 - 1) }
 
 func (a *Archive) mask() uint64 { return uint64(len(a.slots) - 1) }
 

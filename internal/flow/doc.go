@@ -7,7 +7,8 @@
 // The table is generic over the per-flow state S that analysers keep; it
 // knows nothing of TCP or RTP. Evicted entries are handed to a callback and
 // then recycled, so a steady state of flows starting and ending allocates
-// nothing.
+// nothing. Keys are found through the table's own hash index (index.go),
+// the hottest lookup of every packet.
 //
 // An Archive keeps what an analyser remembers of ended conversations, as
 // compact byte strings it encodes itself, until they have been idle for the

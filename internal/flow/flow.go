@@ -2,6 +2,7 @@ package flow
 
 import (
 	"encoding/binary"
+	"math/rand/v2"
 	"net/netip"
 )
 
@@ -36,6 +37,7 @@ type Entry[K comparable, S any] struct {
 	Last   int64  // latest packet time, ns
 	State  S
 
+	hash       uint64 // Key's hash under the table's seed
 	prev, next *Entry[K, S]
 }
 
@@ -44,8 +46,9 @@ type Entry[K comparable, S any] struct {
 // RTP streams and candidates keyed by their own one-way keys. Ended entries
 // are recycled, so conversations coming and going allocate nothing in the
 // steady state.
-type Table[K comparable, S any] struct {
-	m          map[K]*Entry[K, S]
+type Table[K Hasher, S any] struct {
+	idx        index[K, S]
+	seed       uint64
 	head, tail *Entry[K, S]
 	free       *Entry[K, S]
 	nextStream uint64
@@ -84,12 +87,12 @@ func (r EndReason) String() string {
 // NewTable returns a table that ends flows idle for idleNs nanoseconds of
 // capture time or beyond max live flows (0: no limit), calling onEnd for each
 // before its entry is recycled. onEnd must not keep the entry.
-func NewTable[K comparable, S any](idleNs int64, max int, onEnd func(e *Entry[K, S], why EndReason)) *Table[K, S] {
-	return &Table[K, S]{m: make(map[K]*Entry[K, S]), idle: idleNs, max: max, onEnd: onEnd}
+func NewTable[K Hasher, S any](idleNs int64, max int, onEnd func(e *Entry[K, S], why EndReason)) *Table[K, S] {
+	return &Table[K, S]{seed: rand.Uint64(), idle: idleNs, max: max, onEnd: onEnd}
 }
 
 // Len is the number of live flows.
-func (t *Table[K, S]) Len() int { return len(t.m) }
+func (t *Table[K, S]) Len() int { return t.idx.n }
 
 // Streams is the number of stream ids handed out so far.
 func (t *Table[K, S]) Streams() uint64 { return t.nextStream }
@@ -116,13 +119,14 @@ func (t *Table[K, S]) Restore(k K, stream uint64, now int64) *Entry[K, S] {
 }
 
 func (t *Table[K, S]) insert(k K, stream uint64, now int64) *Entry[K, S] {
-	if t.max > 0 && len(t.m) >= t.max && t.tail != nil {
+	if t.max > 0 && t.idx.n >= t.max && t.tail != nil {
 		t.Evicted.Capacity++
 		t.end(t.tail, EndCapacity)
 	}
 	e := t.alloc()
 	e.Key, e.Stream, e.First, e.Last = k, stream, now, now
-	t.m[k] = e
+	e.hash = k.Hash(t.seed)
+	t.idx.add(e)
 	t.pushFront(e)
 	return e
 }
@@ -130,7 +134,7 @@ func (t *Table[K, S]) insert(k K, stream uint64, now int64) *Entry[K, S] {
 // Find is Get without creating: it returns the entry for k, or nil.
 func (t *Table[K, S]) Find(k K, now int64) *Entry[K, S] {
 	t.Expire(now)
-	e := t.m[k]
+	e := t.idx.find(k, k.Hash(t.seed))
 	if e != nil {
 		e.Last = now
 		t.toFront(e)
@@ -146,7 +150,7 @@ func (t *Table[K, S]) Each(f func(e *Entry[K, S])) {
 }
 
 // Peek returns the entry for k, or nil, without touching the table.
-func (t *Table[K, S]) Peek(k K) *Entry[K, S] { return t.m[k] }
+func (t *Table[K, S]) Peek(k K) *Entry[K, S] { return t.idx.find(k, k.Hash(t.seed)) }
 
 // Replace ends e (EndReplaced) and returns a fresh entry with the same key
 // and a new stream id: a new conversation on a reused port pair.
@@ -160,7 +164,7 @@ func (t *Table[K, S]) Replace(e *Entry[K, S], now int64) *Entry[K, S] {
 // Remove drops e without calling the end callback (the conversation turned
 // out to be something else, or moved to another table).
 func (t *Table[K, S]) Remove(e *Entry[K, S]) {
-	delete(t.m, e.Key)
+	t.idx.remove(e)
 	t.unlink(e)
 	var zero S
 	e.State = zero
@@ -170,7 +174,7 @@ func (t *Table[K, S]) Remove(e *Entry[K, S]) {
 
 // Flush ends every entry, oldest stream first.
 func (t *Table[K, S]) Flush() {
-	entries := make([]*Entry[K, S], 0, len(t.m))
+	entries := make([]*Entry[K, S], 0, t.idx.n)
 	for e := t.head; e != nil; e = e.next {
 		entries = append(entries, e)
 	}

@@ -60,7 +60,7 @@ func TestTableStreamsEvictionAndReuse(t *testing.T) {
 	tab.Get(key(2), 20)  // stream 1
 	tab.Get(key(3), 30)  // stream 2: over capacity, stream 0 (least recent) ends
 	tab.Get(key(2), 200) // streams 1 and 2 idle > 100 ns: both end; key 2 starts stream 3
-	e := tab.Replace(tab.m[key(2)], 210)
+	e := tab.Replace(tab.Peek(key(2)), 210)
 	if e.Stream != 4 || e.State != 0 {
 		t.Errorf("replaced entry has stream %d state %d, want a fresh stream 4", e.Stream, e.State)
 	}

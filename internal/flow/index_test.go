@@ -1,0 +1,106 @@
+package flow
+
+import (
+	"hash/maphash"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+)
+
+// testKey is the i-th of a family of keys shaped like a busy capture's: one
+// client subnet, one server, ephemeral ports.
+func testKey(i int) Key {
+	c := netip.AddrFrom4([4]byte{10, 1, byte(i >> 16), byte(i >> 8)})
+	k, _ := MakeKey(c, netip.MustParseAddr("192.0.2.80"), uint16(32768+i), 443, 6)
+	return k
+}
+
+// TestIndexAgreesWithMap runs random adds, removes and lookups against a Go
+// map of the same keys, so that growth and backward-shift deletion are
+// checked in every order.
+func TestIndexAgreesWithMap(t *testing.T) {
+	for run := 0; run < 50; run++ {
+		rng := rand.New(rand.NewPCG(uint64(run), 7))
+		seed := rng.Uint64()
+		var x index[Key, int]
+		model := map[Key]*Entry[Key, int]{}
+		keys := 1 + rng.IntN(3000) // from a few keys (much churn) to many (growth)
+		for op := 0; op < 20000; op++ {
+			k := testKey(rng.IntN(keys))
+			h := k.Hash(seed)
+			switch got := x.find(k, h); {
+			case got != model[k]:
+				t.Fatalf("run %d op %d: find = %p, map has %p", run, op, got, model[k])
+			case got == nil:
+				e := &Entry[Key, int]{Key: k, hash: h}
+				x.add(e)
+				model[k] = e
+			case rng.IntN(2) == 0:
+				x.remove(got)
+				delete(model, k)
+			}
+			if x.n != len(model) {
+				t.Fatalf("run %d op %d: %d indexed, map has %d", run, op, x.n, len(model))
+			}
+		}
+		for k, e := range model {
+			if got := x.find(k, k.Hash(seed)); got != e {
+				t.Fatalf("run %d: at the end find = %p, want %p", run, got, e)
+			}
+		}
+	}
+}
+
+// TestIndexProbesStayShort indexes 200,000 keys that differ in few bits (the
+// addresses and ports of one busy link): a weak hash would cluster them and
+// make lookups walk long runs of slots.
+func TestIndexProbesStayShort(t *testing.T) {
+	var x index[Key, int]
+	seed := rand.Uint64()
+	const n = 200000
+	for i := 0; i < n; i++ {
+		k := testKey(i)
+		x.add(&Entry[Key, int]{Key: k, hash: k.Hash(seed)})
+	}
+	m := x.mask()
+	var total, longest uint64
+	for i, s := range x.slots {
+		if s.e == nil {
+			continue
+		}
+		d := (uint64(i) - s.h&m) & m // slots past its home
+		total += d
+		longest = max(longest, d)
+	}
+	// Linear probing at this load (n / slots = 0.38) averages well under a
+	// slot of displacement for a good hash.
+	if mean := float64(total) / n; mean > 1 || longest > 64 {
+		t.Errorf("mean displacement %.2f slots, longest %d: the hash clusters keys", mean, longest)
+	}
+}
+
+// BenchmarkKeyHash compares Key.Hash with the runtime's hash of the same
+// key (what a Go map computes).
+func BenchmarkKeyHash(b *testing.B) {
+	keys := make([]Key, 1024)
+	for i := range keys {
+		keys[i] = testKey(i)
+	}
+	b.Run("Key.Hash", func(b *testing.B) {
+		var sum uint64
+		for i := 0; i < b.N; i++ {
+			sum += keys[i&1023].Hash(uint64(i))
+		}
+		sink = sum
+	})
+	b.Run("maphash.Comparable", func(b *testing.B) {
+		seed := maphash.MakeSeed()
+		var sum uint64
+		for i := 0; i < b.N; i++ {
+			sum += maphash.Comparable(seed, keys[i&1023])
+		}
+		sink = sum
+	})
+}
+
+var sink uint64
