@@ -33,9 +33,10 @@ GOTIME=${BENCH_GOTIME:-1s}
 TCPVIZ=${TCPVIZ:-bin/tcpviz}
 GO=${GO:-go}
 MODE=${1:-bench}
-# The Go benchmarks make bench runs: reading, decoding, TCP analysis, and
-# everything together.
-GOPKGS=(./internal/capture ./internal/decode ./internal/tcpanalysis ./internal/pipeline)
+# The Go benchmarks make bench runs: reading, decoding, TCP analysis, the
+# pipeline whole and by stage (over the generated capture too), the flow key
+# hash.
+GOPKGS=(./internal/capture ./internal/decode ./internal/tcpanalysis ./internal/pipeline ./internal/flow)
 # The targets of issue 6 (DESIGN.md asks for 1.5M and 20x).
 TARGET_PPS=4000000
 TARGET_RATIO=25
