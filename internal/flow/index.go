@@ -25,7 +25,10 @@ func Mix5(seed, a, b, c, d, e uint64) uint64 {
 		p2 = 0x8ebc6af09c88c6e3
 		p3 = 0x589965cc75374cc3
 	)
-	h := mum(a^p0^seed, b^p1) ^ mum(c^p2^seed, d^p3)
+	// The seed is in every operand: were one seed-free, a key word equal to
+	// its constant would zero a product whatever the other word, and keys
+	// differing only there would collide under every seed.
+	h := mum(a^p0^seed, b^p1^seed) ^ mum(c^p2^seed, d^p3^seed)
 	return mum(h^p1, e^p0^seed)
 }
 

@@ -104,3 +104,26 @@ func BenchmarkKeyHash(b *testing.B) {
 }
 
 var sink uint64
+
+// TestHashHasNoSeedFreeZero: a key word equal to one of Mix5's constants
+// must not make the words it is multiplied with irrelevant (which would let
+// a crafted capture make colliding keys whatever the seed).
+func TestHashHasNoSeedFreeZero(t *testing.T) {
+	const p1, p3 = 0xe7037ed1a0b428db, 0x589965cc75374cc3
+	seed := rand.Uint64()
+	for _, tc := range []struct {
+		name string
+		h    func(x uint64) uint64
+	}{
+		{"a with b at its constant", func(x uint64) uint64 { return Mix5(seed, x, p1, 1, 2, 3) }},
+		{"c with d at its constant", func(x uint64) uint64 { return Mix5(seed, 1, 2, x, p3, 3) }},
+	} {
+		seen := map[uint64]bool{}
+		for x := uint64(0); x < 1000; x++ {
+			seen[tc.h(x)] = true
+		}
+		if len(seen) < 1000 {
+			t.Errorf("%s: 1000 keys gave %d hashes", tc.name, len(seen))
+		}
+	}
+}
