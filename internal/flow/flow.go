@@ -104,9 +104,15 @@ func (t *Table[K, S]) Get(k K, now int64) (e *Entry[K, S], created bool) {
 	if e = t.Find(k, now); e != nil {
 		return e, false
 	}
-	e = t.insert(k, t.nextStream, now)
+	return t.Add(k, now), true
+}
+
+// Add creates the entry for k, which must have none (Find found none), with
+// a new stream id and zero State. now is the packet's time.
+func (t *Table[K, S]) Add(k K, now int64) *Entry[K, S] {
+	e := t.insert(k, t.nextStream, now)
 	t.nextStream++
-	return e, true
+	return e
 }
 
 // Restore creates the entry for k, which must have none, under a stream id
@@ -114,11 +120,13 @@ func (t *Table[K, S]) Get(k K, now int64) (e *Entry[K, S], created bool) {
 // Archive when a late packet comes, under its old id. now is the packet's
 // time.
 func (t *Table[K, S]) Restore(k K, stream uint64, now int64) *Entry[K, S] {
-	t.Expire(now)
 	return t.insert(k, stream, now)
 }
 
+// insert creates k's entry under stream at now, after ending the idle
+// entries and, when the table is full, the least recently used.
 func (t *Table[K, S]) insert(k K, stream uint64, now int64) *Entry[K, S] {
+	t.Expire(now)
 	if t.max > 0 && t.idx.n >= t.max && t.tail != nil {
 		t.Evicted.Capacity++
 		t.end(t.tail, EndCapacity)
@@ -157,8 +165,7 @@ func (t *Table[K, S]) Peek(k K) *Entry[K, S] { return t.idx.find(k, k.Hash(t.see
 func (t *Table[K, S]) Replace(e *Entry[K, S], now int64) *Entry[K, S] {
 	k := e.Key
 	t.end(e, EndReplaced)
-	ne, _ := t.Get(k, now)
-	return ne
+	return t.Add(k, now)
 }
 
 // Remove drops e without calling the end callback (the conversation turned

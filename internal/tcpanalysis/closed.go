@@ -51,8 +51,7 @@ func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow
 			return e, false
 		}
 	}
-	e, _ = a.flows.Get(k, p.TS)
-	return e, true
+	return a.flows.Add(k, p.TS), true
 }
 
 // bury replaces the closed connection e, its record written, by its grave.
