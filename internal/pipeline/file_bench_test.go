@@ -100,34 +100,28 @@ func BenchmarkPipelineFile(b *testing.B) {
 
 // BenchmarkReadStage times the first stage of a parallel run alone over the
 // whole capture: reading records, decoding them and keeping the payload
-// bytes the analysis reads (readAndDecode without the hand-over).
+// bytes the analysis reads (the stage's fill, without the hand-over).
 func BenchmarkReadStage(b *testing.B) {
 	path := benchFile(b)
 	b.ReportAllocs()
 	bt := &batch{arena: make([]byte, 0, batchBytes+capture.MaxRecord)}
-	dec := decode.New()
 	var packets uint64
 	for i := 0; i < b.N; i++ {
 		r, err := capture.Open(path, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		var rec capture.Record
+		p := New(DefaultOptions(), nil, nil)
+		var frame uint64
 		for {
-			if err := r.Next(&rec); err != nil {
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				b.Fatal(err)
+			p.fill(context.Background(), r, bt, &frame)
+			packets += uint64(bt.n)
+			if bt.last {
+				break
 			}
-			packets++
-			if bt.n == batchFrames || len(bt.arena) >= batchBytes {
-				bt.n, bt.arena = 0, bt.arena[:0]
-			}
-			pk := &bt.pkts[bt.n]
-			dec.Decode(packets, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
-			bt.arena = keepPayload(pk, bt.arena)
-			bt.n++
+		}
+		if bt.err != nil {
+			b.Fatal(bt.err)
 		}
 		r.Close()
 	}

@@ -81,35 +81,42 @@ func (p *Pipeline) runParallel(ctx context.Context, r *capture.Reader) error {
 // until it closes full.
 func (p *Pipeline) readAndDecode(ctx context.Context, r *capture.Reader, free <-chan *batch, full chan<- *batch) {
 	defer close(full)
-	var rec capture.Record
 	frame := p.frame
 	for {
 		b := <-free
-		b.n, b.arena, b.err, b.last = 0, b.arena[:0], nil, false
-		for b.n < batchFrames && len(b.arena) < batchBytes {
-			if frame%checkEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					b.err, b.last = err, true
-					break
-				}
-			}
-			if err := r.Next(&rec); err != nil {
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				b.err, b.last = err, true
-				break
-			}
-			frame++
-			pk := &b.pkts[b.n]
-			p.dec.Decode(frame, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
-			b.arena = keepPayload(pk, b.arena)
-			b.n++
-		}
+		p.fill(ctx, r, b, &frame)
 		full <- b
 		if b.last {
 			return
 		}
+	}
+}
+
+// fill reads and decodes the next batch of records from r, numbering them
+// on from *frame; at the end of the input, a failure or a cancellation it
+// marks the batch last, with the reason.
+func (p *Pipeline) fill(ctx context.Context, r *capture.Reader, b *batch, frame *uint64) {
+	var rec capture.Record
+	b.n, b.arena, b.err, b.last = 0, b.arena[:0], nil, false
+	for b.n < batchFrames && len(b.arena) < batchBytes {
+		if *frame%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				b.err, b.last = err, true
+				return
+			}
+		}
+		if err := r.Next(&rec); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			b.err, b.last = err, true
+			return
+		}
+		*frame++
+		pk := &b.pkts[b.n]
+		p.dec.Decode(*frame, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
+		b.arena = keepPayload(pk, b.arena)
+		b.n++
 	}
 }
 
