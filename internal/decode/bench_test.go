@@ -73,6 +73,14 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.Run("tcp", func(b *testing.B) { benchDecode(b, decode.New(), tcp(b)) })
 	b.Run("tcp-general", func(b *testing.B) { benchDecode(b, decode.NewGeneral(), tcp(b)) })
+	// The same segment as `tcpdump -s 128` keeps it: headers whole,
+	// payload cut.
+	snapped := func(b *testing.B) []capFrame {
+		f := tcp(b)
+		f[0].data = f[0].data[:128]
+		return f
+	}
+	b.Run("tcp-snapped", func(b *testing.B) { benchDecode(b, decode.New(), snapped(b)) })
 	b.Run("corpus", func(b *testing.B) {
 		var frames []capFrame
 		for _, path := range corpusFiles(b) {

@@ -17,6 +17,11 @@ import (
 // (truncation, fragments, IP options, extension headers, tunnels, odd
 // lengths) goes to the general decoder, which stays the reference: the fuzz
 // and corpus tests check that both decode every frame identically.
+//
+// A frame the snapshot length cut inside the transport payload (`tcpdump -s
+// 128` keeps only headers, a common way to capture for TCP analysis) still
+// has every header whole, so it takes the fast path too, marked Truncated
+// as the general decoder marks it.
 
 // maxFastVLANs is how many 802.1Q/802.1ad tags the fast path walks.
 const maxFastVLANs = 2
@@ -66,9 +71,10 @@ func (d *Decoder) fastPath(linkType uint32, origLen int, data []byte, p *Packet)
 	}
 
 	// The network layer: ip is the IP packet as its length field bounds
-	// it, hdr its fixed header's length.
+	// it (total bytes) and as far as it was captured, hdr its fixed
+	// header's length.
 	var ip []byte
-	var hdr int
+	var hdr, total int
 	var proto uint8
 	ipData := data[off:]
 	switch etherType {
@@ -76,26 +82,28 @@ func (d *Decoder) fastPath(linkType uint32, origLen int, data []byte, p *Packet)
 		if len(ipData) < 20 || ipData[0] != 0x45 { // version 4, no options
 			return false
 		}
-		total := int(binary.BigEndian.Uint16(ipData[2:4]))
+		total = int(binary.BigEndian.Uint16(ipData[2:4]))
 		flagsFrag := binary.BigEndian.Uint16(ipData[6:8])
 		// Total length 0 (TSO) and fragments take the general path.
-		if total < 20 || total > len(ipData) || flagsFrag&0x3fff != 0 {
+		if total < 20 || flagsFrag&0x3fff != 0 {
 			return false
 		}
-		ip, hdr, proto = ipData[:total], 20, ipData[9]
+		hdr, proto = 20, ipData[9]
 	case uint16(layers.EthernetTypeIPv6):
 		if len(ipData) < 40 || ipData[0]>>4 != 6 {
 			return false
 		}
 		plen := int(binary.BigEndian.Uint16(ipData[4:6]))
-		// Length 0 (a jumbogram) and cut packets take the general path.
-		if plen == 0 || 40+plen > len(ipData) {
+		// Length 0 (a jumbogram) takes the general path.
+		if plen == 0 {
 			return false
 		}
-		ip, hdr, proto = ipData[:40+plen], 40, ipData[6]
+		total, hdr, proto = 40+plen, 40, ipData[6]
 	default:
 		return false
 	}
+	cut := total > len(ipData)
+	ip = ipData[:min(total, len(ipData))]
 	seg := ip[hdr:]
 
 	switch proto {
@@ -104,6 +112,7 @@ func (d *Decoder) fastPath(linkType uint32, origLen int, data []byte, p *Packet)
 			return false
 		}
 		hl := int(seg[12]>>4) * 4
+		// A header cut inside its options takes the general path.
 		if hl < 20 || hl > len(seg) {
 			return false
 		}
@@ -111,14 +120,16 @@ func (d *Decoder) fastPath(linkType uint32, origLen int, data []byte, p *Packet)
 			d.Stats.Add(ReasonBadTCP)
 		}
 		p.Transport = TransTCP
-		p.PayloadLen = segmentLen(origLen, off+len(ip), off+hdr+hl)
+		p.PayloadLen = segmentLen(origLen, off+total, off+hdr+hl)
 		p.Payload = seg[hl:]
 	case 17:
 		if len(seg) < 8 {
 			return false
 		}
 		ulen := int(binary.BigEndian.Uint16(seg[4:6]))
-		if ulen < 8 || ulen > len(seg) {
+		// A UDP length beyond the IP packet's takes the general path
+		// (which marks it cut when the frame holds the IP packet whole).
+		if ulen < 8 || ulen > total-hdr {
 			return false
 		}
 		// A UDP port that names a tunnel the general decoder opens
@@ -133,9 +144,13 @@ func (d *Decoder) fastPath(linkType uint32, origLen int, data []byte, p *Packet)
 		}
 		p.Transport = TransUDP
 		p.PayloadLen = ulen - 8
-		p.Payload = seg[8:ulen]
+		p.Payload = seg[8:min(ulen, len(seg))]
 	default:
 		return false
+	}
+	if cut {
+		p.Truncated = true
+		d.Stats.Truncated++
 	}
 
 	if src != nil {

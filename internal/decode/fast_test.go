@@ -5,6 +5,9 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
 	"github.com/tcpviz/tcpviz/internal/decode"
 )
 
@@ -85,5 +88,46 @@ func TestFastPathAgrees(t *testing.T) {
 		if !fast.TakesFastPath(link, len(f), f) {
 			t.Errorf("%s frame %x: not decoded by the fast path", name, f)
 		}
+	}
+}
+
+// TestFastPathAgreesOnEveryCut cuts frames the fast path takes at every
+// length, as a snapshot length would, and decodes each cut both ways. A cut
+// that leaves every header whole (only the payload shortened) must still
+// take the fast path: header-only captures (`tcpdump -s 96`) are common.
+func TestFastPathAgreesOnEveryCut(t *testing.T) {
+	fast, general := decode.New(), decode.NewGeneral()
+	syn := build(t, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP),
+		segment(decode.FlagSYN,
+			layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionData: []byte{0x05, 0xb4}},
+			layers.TCPOption{OptionType: layers.TCPOptionKindSACKPermitted},
+			layers.TCPOption{OptionType: layers.TCPOptionKindTimestamps, OptionData: make([]byte, 8)},
+			layers.TCPOption{OptionType: layers.TCPOptionKindNop},
+			layers.TCPOption{OptionType: layers.TCPOptionKindWindowScale, OptionData: []byte{7}}),
+		make(gopacket.Payload, 100))
+	bulk := make(gopacket.Payload, 1448)
+	for _, tc := range []struct {
+		name    string
+		link    uint32
+		frame   []byte
+		headers int // bytes up to the end of the transport header
+	}{
+		{"ipv4 tcp", decode.LinkEthernet, build(t, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP), segment(pshAck), bulk), 14 + 20 + 20},
+		{"ipv4 tcp with options", decode.LinkEthernet, syn, 14 + 20 + 40},
+		{"ipv6 tcp", decode.LinkEthernet, build(t, ether(macCli, macSrv, layers.EthernetTypeIPv6), ipv6(cli6, srv6, layers.IPProtocolTCP), segment(pshAck), bulk), 14 + 40 + 20},
+		{"vlan ipv4 tcp", decode.LinkEthernet, build(t, ether(macCli, macSrv, layers.EthernetTypeDot1Q), &layers.Dot1Q{VLANIdentifier: 7, Type: layers.EthernetTypeIPv4},
+			ipv4(cli4, srv4, layers.IPProtocolTCP), segment(pshAck), bulk), 14 + 4 + 20 + 20},
+		{"raw ipv4 udp", decode.LinkRaw, build(t, ipv4(cli4, srv4, layers.IPProtocolUDP), &layers.UDP{SrcPort: 40000, DstPort: 5004}, make(gopacket.Payload, 172)), 20 + 8},
+		{"ipv6 udp", decode.LinkEthernet, build(t, ether(macCli, macSrv, layers.EthernetTypeIPv6), ipv6(cli6, srv6, layers.IPProtocolUDP), &layers.UDP{SrcPort: 40000, DstPort: 5004}, make(gopacket.Payload, 172)), 14 + 40 + 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for n := 0; n <= len(tc.frame); n++ {
+				cut := tc.frame[:n:n]
+				sameAsGeneral(t, fast, general, tc.link, len(tc.frame), cut)
+				if takes := fast.TakesFastPath(tc.link, len(tc.frame), cut); takes != (n >= tc.headers) {
+					t.Errorf("cut at %d of %d bytes (headers end at %d): fast path taken = %v", n, len(tc.frame), tc.headers, takes)
+				}
+			}
+		})
 	}
 }
