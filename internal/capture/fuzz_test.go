@@ -14,8 +14,9 @@ import (
 // panicking and terminating, the reader must keep its promises: errors are
 // io.EOF or *Error with an offset inside the input, records fit MaxRecord and
 // OrigLen covers Data, the record buffer never exceeds MaxRecord, and the same
-// bytes read one byte at a time, or gzip-compressed, give the same records and
-// the same error (offsets count the decompressed stream).
+// bytes read one byte at a time, or gzip-compressed, or with pcapng packet
+// blocks read field by field instead of viewed whole, give the same records
+// and the same error (offsets count the decompressed stream).
 func FuzzReader(f *testing.F) {
 	for _, fx := range fixtures() {
 		f.Add(fx.file)
@@ -37,16 +38,18 @@ func FuzzReader(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got := fuzzRead(t, bytes.NewReader(data), len(data))
+		got := fuzzRead(t, bytes.NewReader(data), len(data), false)
 		if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
 			checkErrorOffset(t, got.err, len(data))
 			// The same input compressed must read the same: the
 			// gzip layer is transparent, offsets included.
-			zipped := fuzzRead(t, bytes.NewReader(gzipped(t, data, gzip.BestSpeed)), len(data))
+			zipped := fuzzRead(t, bytes.NewReader(gzipped(t, data, gzip.BestSpeed)), len(data), false)
 			sameRead(t, "gzip", got, zipped)
 		}
-		oneByte := fuzzRead(t, iotest.OneByteReader(bytes.NewReader(data)), len(data))
+		oneByte := fuzzRead(t, iotest.OneByteReader(bytes.NewReader(data)), len(data), false)
 		sameRead(t, "one byte at a time", got, oneByte)
+		byField := fuzzRead(t, bytes.NewReader(data), len(data), true)
+		sameRead(t, "block by block", got, byField)
 	})
 }
 
@@ -57,8 +60,8 @@ type fuzzResult struct {
 
 // fuzzRead reads src to its first error, checking each record. n is the
 // input's (decompressed) size, which bounds the number of records: each one
-// costs at least 12 bytes.
-func fuzzRead(t *testing.T, src io.Reader, n int) fuzzResult {
+// costs at least 12 bytes. blockByBlock turns off viewPacketBlock.
+func fuzzRead(t *testing.T, src io.Reader, n int, blockByBlock bool) fuzzResult {
 	r, err := NewReader("fuzz", src, nil)
 	if err != nil {
 		if r != nil {
@@ -66,6 +69,7 @@ func fuzzRead(t *testing.T, src io.Reader, n int) fuzzResult {
 		}
 		return fuzzResult{err: err}
 	}
+	r.blockByBlock = blockByBlock
 	var res fuzzResult
 	var rc Record
 	for {

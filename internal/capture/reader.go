@@ -71,7 +71,7 @@ type Reader struct {
 	offset  int64  // bytes consumed from the (decompressed) stream
 	records uint64 // records returned so far
 	info    Info
-	order   binary.ByteOrder
+	order   endian
 
 	// pcap
 	pcapNanos bool
@@ -84,6 +84,9 @@ type Reader struct {
 
 	hdr [32]byte
 	buf []byte
+
+	// blockByBlock turns viewPacketBlock off (the fuzz test compares).
+	blockByBlock bool
 }
 
 type ngInterface struct {
@@ -162,16 +165,15 @@ func NewReader(name string, src io.Reader, closer io.Closer) (*Reader, error) {
 		// error that errors.Is(err, ErrCorrupt) did not match.
 		return nil, r.sourceError(err, "file header")
 	}
-	var order binary.ByteOrder = binary.LittleEndian
-	nanos := false
+	order, nanos := endian{}, false
 	switch binary.LittleEndian.Uint32(magic) {
 	case 0xa1b2c3d4:
 	case 0xa1b23c4d:
 		nanos = true
 	case 0xd4c3b2a1:
-		order = binary.BigEndian
+		order = endian{big: true}
 	case 0x4d3cb2a1:
-		order, nanos = binary.BigEndian, true
+		order, nanos = endian{big: true}, true
 	case 0x0a0d0d0a:
 		r.info.Format = FormatPcapNG
 		if err := r.readBlockHeaderAndSection(); err != nil {
@@ -320,6 +322,32 @@ func magicPrefix(b []byte) bool {
 	return false
 }
 
+// endian reads the capture's integers in its byte order. It is a concrete
+// type, not a binary.ByteOrder: an interface method call cannot be inlined,
+// and the reader makes several per record.
+type endian struct{ big bool }
+
+func (e endian) Uint16(b []byte) uint16 {
+	if e.big {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (e endian) Uint32(b []byte) uint32 {
+	if e.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (e endian) Uint64(b []byte) uint64 {
+	if e.big {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
+}
+
 func (r *Reader) buffer(n int) []byte {
 	if cap(r.buf) < n {
 		// Grow in steps so a capture of growing packet sizes does not
@@ -360,14 +388,14 @@ func (r *Reader) Next(rec *Record) error {
 
 // ---- classic pcap ----
 
-func (r *Reader) readPcapHeader(order binary.ByteOrder, nanos bool) error {
+func (r *Reader) readPcapHeader(order endian, nanos bool) error {
 	h := r.hdr[:24]
 	if err := r.read(h, "pcap file header"); err != nil {
 		return err
 	}
 	r.info.Format = FormatPcap
 	r.order = order
-	r.info.BigEndian = order == binary.BigEndian
+	r.info.BigEndian = order.big
 	r.pcapNanos = nanos
 	r.info.Nanosecond = nanos
 	if major := order.Uint16(h[4:6]); major != 2 {
@@ -449,13 +477,13 @@ func (r *Reader) readBlockHeaderAndSection() error {
 	}
 	switch binary.LittleEndian.Uint32(h[8:12]) {
 	case 0x1a2b3c4d:
-		r.order = binary.LittleEndian
+		r.order = endian{}
 	case 0x4d3c2b1a:
-		r.order = binary.BigEndian
+		r.order = endian{big: true}
 	default:
 		return r.errorAt(r.block, ErrCorrupt, "pcapng byte-order magic %x is neither 1a2b3c4d nor 4d3c2b1a", h[8:12])
 	}
-	r.info.BigEndian = r.order == binary.BigEndian
+	r.info.BigEndian = r.order.big
 	total := r.order.Uint32(h[4:8])
 	if total < 28 || total%4 != 0 || total > maxBlock {
 		return r.errorAt(r.block, ErrCorrupt, "pcapng section header length %d", total)
@@ -496,6 +524,9 @@ func (r *Reader) finishBlock(total, consumed uint32) error {
 
 func (r *Reader) nextPcapNG(rec *Record) error {
 	for {
+		if !r.blockByBlock && r.viewPacketBlock(rec) {
+			return nil
+		}
 		if eof, err := r.atEOF(); eof || err != nil {
 			if eof {
 				return io.EOF
@@ -638,6 +669,58 @@ func pow10(e uint8) uint64 {
 	return p
 }
 
+// viewPacketBlock takes the next block in place, with one look at the read
+// buffer, when it is a packet block the buffer holds (or can after one fill)
+// whole, whose lengths agree and whose interface the section described:
+// nearly every block of a capture. It reports false, consuming nothing, for
+// anything else, which the block-by-block path then reads and, when it is
+// damaged, reports precisely.
+func (r *Reader) viewPacketBlock(rec *Record) bool {
+	h, err := r.br.Peek(28)
+	if err != nil {
+		return false
+	}
+	typ, total := r.order.Uint32(h[0:4]), r.order.Uint32(h[4:8])
+	if typ != ngEPB && typ != ngPB || total < 32 || total%4 != 0 || int(total) > r.br.Size() {
+		return false
+	}
+	ifID, ts, capLen, origLen := r.packetFields(typ, h[8:28])
+	if ifID >= uint32(len(r.ifaces)) || capLen > MaxRecord || capLen > total-32 {
+		return false
+	}
+	b, err := r.br.Peek(int(total))
+	if err != nil || r.order.Uint32(b[total-4:]) != total {
+		return false
+	}
+	r.block = r.offset
+	r.br.Discard(int(total))
+	r.offset += int64(total)
+	r.setPacket(rec, ifID, ts, capLen, origLen, b[28:28+capLen])
+	return true
+}
+
+// packetFields reads the fixed fields of a packet block (h: the 20 bytes
+// after its type and length).
+func (r *Reader) packetFields(typ uint32, h []byte) (ifID uint32, ts uint64, capLen, origLen uint32) {
+	if typ == ngEPB {
+		ifID = r.order.Uint32(h[0:4])
+	} else {
+		ifID = uint32(r.order.Uint16(h[0:2])) // then a drops count
+	}
+	ts = uint64(r.order.Uint32(h[4:8]))<<32 | uint64(r.order.Uint32(h[8:12]))
+	return ifID, ts, r.order.Uint32(h[12:16]), r.order.Uint32(h[16:20])
+}
+
+// setPacket fills rec with a packet block's record.
+func (r *Reader) setPacket(rec *Record, ifID uint32, ts uint64, capLen, origLen uint32, data []byte) {
+	iface := &r.ifaces[ifID]
+	rec.Timestamp = iface.toNanos(ts)
+	rec.LinkType = iface.linkType
+	rec.Interface = int(ifID)
+	rec.OrigLen = max(int(origLen), int(capLen))
+	rec.Data = data
+}
+
 func (r *Reader) readPacketBlock(rec *Record, typ, total uint32) error {
 	if total < 32 {
 		return r.errorAt(r.block, ErrCorrupt, "pcapng packet block length %d", total)
@@ -646,45 +729,18 @@ func (r *Reader) readPacketBlock(rec *Record, typ, total uint32) error {
 	if err := r.read(h, "pcapng packet block"); err != nil {
 		return err
 	}
-	var ifID uint32
-	if typ == ngEPB {
-		ifID = r.order.Uint32(h[0:4])
-	} else {
-		ifID = uint32(r.order.Uint16(h[0:2]))
-	}
+	ifID, ts, capLen, origLen := r.packetFields(typ, h)
 	if ifID >= uint32(len(r.ifaces)) {
 		return r.errorAt(r.block, ErrCorrupt, "packet names interface %d but the section describes %d", ifID, len(r.ifaces))
 	}
-	ts := uint64(r.order.Uint32(h[4:8]))<<32 | uint64(r.order.Uint32(h[8:12]))
-	capLen := r.order.Uint32(h[12:16])
-	origLen := r.order.Uint32(h[16:20])
 	if capLen > MaxRecord || capLen > total-32 {
 		return r.errorAt(r.block, ErrCorrupt, "packet block claims %d captured bytes in a %d-byte block", capLen, total)
-	}
-	iface := &r.ifaces[ifID]
-	rec.Timestamp = iface.toNanos(ts)
-	rec.LinkType = iface.linkType
-	rec.Interface = int(ifID)
-	rec.OrigLen = int(origLen)
-	if rec.OrigLen < int(capLen) {
-		rec.OrigLen = int(capLen)
-	}
-	// Fast path: the rest of the block (data, options, trailer) is
-	// viewed in place when it is whole and its trailer is right; anything
-	// else takes the copying path, which reports the damage precisely.
-	if rest := int(total - 28); rest >= 4 && rest <= r.br.Size() {
-		if b, err := r.br.Peek(rest); err == nil && r.order.Uint32(b[rest-4:]) == total {
-			r.br.Discard(rest)
-			r.offset += int64(rest)
-			rec.Data = b[:capLen]
-			return nil
-		}
 	}
 	data := r.buffer(int(capLen))
 	if err := r.read(data, "packet data"); err != nil {
 		return err
 	}
-	rec.Data = data
+	r.setPacket(rec, ifID, ts, capLen, origLen, data)
 	return r.finishBlock(total, 28+capLen)
 }
 
