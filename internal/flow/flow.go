@@ -19,14 +19,26 @@ type Key struct {
 // MakeKey returns the canonical key of a packet from src:sp to dst:dp and
 // whether the packet travels from A to B.
 func MakeKey(src, dst netip.Addr, sp, dp uint16, proto uint8) (Key, bool) {
-	a, b := src.As16(), dst.As16()
-	ah, al := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])
-	bh, bl := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	ah, al := halves(src)
+	bh, bl := halves(dst)
 	// A sorts first as a 128-bit number, then by port.
 	if ah < bh || ah == bh && (al < bl || al == bl && sp <= dp) {
 		return Key{ah, al, bh, bl, uint64(sp)<<24 | uint64(dp)<<8 | uint64(proto)}, true
 	}
 	return Key{bh, bl, ah, al, uint64(dp)<<24 | uint64(sp)<<8 | uint64(proto)}, false
+}
+
+// halves returns a's 16-byte form (IPv4-mapped for IPv4) as two big-endian
+// words. An IPv4 address is built from As4: As16 stores its result in two
+// words that are then copied with one wide load the CPU cannot forward from
+// them, which made MakeKey half again as slow.
+func halves(a netip.Addr) (hi, lo uint64) {
+	if a.Is4() {
+		v4 := a.As4()
+		return 0, 0xffff<<32 | uint64(binary.BigEndian.Uint32(v4[:]))
+	}
+	b := a.As16()
+	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
 }
 
 // Entry is one conversation in a Table.

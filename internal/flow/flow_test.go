@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"testing"
 
@@ -34,6 +35,24 @@ func TestMakeKeyIsDirectionless(t *testing.T) {
 	k1, _ := MakeKey(a, b, 40000, 80, 6)
 	if k1 == k3 {
 		t.Error("tcp and udp flows share a key")
+	}
+}
+
+// TestHalvesIsAs16 checks the words MakeKey builds against the 16-byte form
+// netip gives, for IPv4, IPv6, IPv4-mapped IPv6 (the same key as its IPv4
+// address, as before) and zoned addresses.
+func TestHalvesIsAs16(t *testing.T) {
+	for _, s := range []string{"0.0.0.0", "10.0.0.1", "192.168.255.254", "255.255.255.255", "::", "::1",
+		"2001:db8::1", "::ffff:10.0.0.1", "fe80::1%eth0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} {
+		a := netip.MustParseAddr(s)
+		b := a.As16()
+		hi, lo := halves(a)
+		if want := binary.BigEndian.Uint64(b[:8]); hi != want {
+			t.Errorf("%s: high word %#x, want %#x", s, hi, want)
+		}
+		if want := binary.BigEndian.Uint64(b[8:]); lo != want {
+			t.Errorf("%s: low word %#x, want %#x", s, lo, want)
+		}
 	}
 }
 
