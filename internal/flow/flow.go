@@ -28,17 +28,22 @@ func MakeKey(src, dst netip.Addr, sp, dp uint16, proto uint8) (Key, bool) {
 	return Key{bh, bl, ah, al, uint64(dp)<<24 | uint64(sp)<<8 | uint64(proto)}, false
 }
 
-// halves returns a's 16-byte form (IPv4-mapped for IPv4) as two big-endian
-// words. An IPv4 address is built from As4: As16 stores its result in two
-// words that are then copied with one wide load the CPU cannot forward from
-// them, which made MakeKey half again as slow.
+// halves returns a's 16-byte form (As16: IPv4-mapped for IPv4, zeros for
+// the zero Addr) as two big-endian words. Not from As16 itself: it stores
+// its result in two words that are then copied with one wide load the CPU
+// cannot forward from them, which made MakeKey half again as slow. As4 and
+// AppendBinary (into a buffer on the stack) are read back word for word.
 func halves(a netip.Addr) (hi, lo uint64) {
 	if a.Is4() {
 		v4 := a.As4()
 		return 0, 0xffff<<32 | uint64(binary.BigEndian.Uint32(v4[:]))
 	}
-	b := a.As16()
-	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	var buf [24]byte // 16 bytes, and room for a short zone name
+	b, _ := a.AppendBinary(buf[:0])
+	if len(b) < 16 { // the zero Addr
+		return 0, 0
+	}
+	return binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:16])
 }
 
 // Entry is one conversation in a Table.

@@ -40,19 +40,28 @@ func TestMakeKeyIsDirectionless(t *testing.T) {
 
 // TestHalvesIsAs16 checks the words MakeKey builds against the 16-byte form
 // netip gives, for IPv4, IPv6, IPv4-mapped IPv6 (the same key as its IPv4
-// address, as before) and zoned addresses.
+// address, as before), zoned addresses (a zone longer than halves' buffer
+// included) and the zero Addr; and that it allocates nothing.
 func TestHalvesIsAs16(t *testing.T) {
+	addrs := []netip.Addr{{}}
 	for _, s := range []string{"0.0.0.0", "10.0.0.1", "192.168.255.254", "255.255.255.255", "::", "::1",
-		"2001:db8::1", "::ffff:10.0.0.1", "fe80::1%eth0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} {
-		a := netip.MustParseAddr(s)
+		"2001:db8::1", "::ffff:10.0.0.1", "fe80::1%eth0", "fe80::2%a-zone-name-longer-than-eight-bytes",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} {
+		addrs = append(addrs, netip.MustParseAddr(s))
+	}
+	for _, a := range addrs {
 		b := a.As16()
 		hi, lo := halves(a)
 		if want := binary.BigEndian.Uint64(b[:8]); hi != want {
-			t.Errorf("%s: high word %#x, want %#x", s, hi, want)
+			t.Errorf("%v: high word %#x, want %#x", a, hi, want)
 		}
 		if want := binary.BigEndian.Uint64(b[8:]); lo != want {
-			t.Errorf("%s: low word %#x, want %#x", s, lo, want)
+			t.Errorf("%v: low word %#x, want %#x", a, lo, want)
 		}
+	}
+	v4, v6 := addrs[2], addrs[7]
+	if n := testing.AllocsPerRun(100, func() { halves(v4); halves(v6) }); n != 0 {
+		t.Errorf("halves allocates %v times, want 0", n)
 	}
 }
 
