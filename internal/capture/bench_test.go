@@ -14,8 +14,9 @@ import (
 )
 
 // genCapture writes n packets of typical sizes (TCP ACKs, full segments and
-// in between) as pcap, or as pcapng on two interfaces, with pcapgo.
-func genCapture(tb testing.TB, ng bool, n int) []byte {
+// in between) as pcap, or as pcapng on two interfaces, with pcapgo, each
+// cut to snap bytes (0: whole).
+func genCapture(tb testing.TB, ng bool, n, snap int) []byte {
 	tb.Helper()
 	sizes := []int{54, 66, 1514, 590, 1514, 66, 1200, 54}
 	data := payload(7, 1514)
@@ -45,10 +46,13 @@ func genCapture(tb testing.TB, ng bool, n int) []byte {
 	for i := 0; i < n; i++ {
 		size := sizes[i%len(sizes)]
 		ci := gopacket.CaptureInfo{Timestamp: ts.Add(time.Duration(i) * 37 * time.Microsecond), CaptureLength: size, Length: size}
+		if snap > 0 && size > snap {
+			ci.CaptureLength = snap
+		}
 		if ng {
 			ci.InterfaceIndex = i % 2
 		}
-		if err := w.WritePacket(ci, data[:size]); err != nil {
+		if err := w.WritePacket(ci, data[:ci.CaptureLength]); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -77,7 +81,7 @@ func TestNextAllocatesNothing(t *testing.T) {
 		{name: "pcapng gzip", ng: true, gz: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			file := genCapture(t, tt.ng, runs+100)
+			file := genCapture(t, tt.ng, runs+100, 0)
 			if tt.gz {
 				file = gzipped(t, file, gzip.DefaultCompression)
 			}
@@ -119,17 +123,22 @@ func TestNextAllocatesNothing(t *testing.T) {
 	}
 }
 
-func BenchmarkReadPcap(b *testing.B)   { benchmarkRead(b, false, false) }
-func BenchmarkReadPcapNG(b *testing.B) { benchmarkRead(b, true, false) }
+func BenchmarkReadPcap(b *testing.B)   { benchmarkRead(b, false, false, 0) }
+func BenchmarkReadPcapNG(b *testing.B) { benchmarkRead(b, true, false, 0) }
 
-func BenchmarkReadPcapGzip(b *testing.B)   { benchmarkRead(b, false, true) }
-func BenchmarkReadPcapNGGzip(b *testing.B) { benchmarkRead(b, true, true) }
+// Headers only (`tcpdump -s 128`): what each record costs beyond its bytes.
+func BenchmarkReadPcapHeaders(b *testing.B)   { benchmarkRead(b, false, false, 128) }
+func BenchmarkReadPcapNGHeaders(b *testing.B) { benchmarkRead(b, true, false, 128) }
 
-// benchmarkRead reads an in-memory capture of 100k packets per iteration;
-// bytes/s count the (decompressed) capture, pkts/s the records.
-func benchmarkRead(b *testing.B, ng, gz bool) {
+func BenchmarkReadPcapGzip(b *testing.B)   { benchmarkRead(b, false, true, 0) }
+func BenchmarkReadPcapNGGzip(b *testing.B) { benchmarkRead(b, true, true, 0) }
+
+// benchmarkRead reads an in-memory capture of 100k packets (cut to snap
+// bytes) per iteration; bytes/s count the (decompressed) capture, pkts/s the
+// records.
+func benchmarkRead(b *testing.B, ng, gz bool, snap int) {
 	const packets = 100_000
-	file := genCapture(b, ng, packets)
+	file := genCapture(b, ng, packets, snap)
 	size := len(file)
 	if gz {
 		file = gzipped(b, file, gzip.DefaultCompression)

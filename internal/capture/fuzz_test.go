@@ -14,9 +14,9 @@ import (
 // panicking and terminating, the reader must keep its promises: errors are
 // io.EOF or *Error with an offset inside the input, records fit MaxRecord and
 // OrigLen covers Data, the record buffer never exceeds MaxRecord, and the same
-// bytes read one byte at a time, or gzip-compressed, or with pcapng packet
-// blocks read field by field instead of viewed whole, give the same records
-// and the same error (offsets count the decompressed stream).
+// bytes read one byte at a time, or gzip-compressed, or with records and
+// packet blocks read piece by piece instead of taken whole, give the same
+// records and the same error (offsets count the decompressed stream).
 func FuzzReader(f *testing.F) {
 	for _, fx := range fixtures() {
 		f.Add(fx.file)
@@ -48,8 +48,8 @@ func FuzzReader(f *testing.F) {
 		}
 		oneByte := fuzzRead(t, iotest.OneByteReader(bytes.NewReader(data)), len(data), false)
 		sameRead(t, "one byte at a time", got, oneByte)
-		byField := fuzzRead(t, bytes.NewReader(data), len(data), true)
-		sameRead(t, "block by block", got, byField)
+		byPieces := fuzzRead(t, bytes.NewReader(data), len(data), true)
+		sameRead(t, "piece by piece", got, byPieces)
 	})
 }
 
@@ -60,8 +60,8 @@ type fuzzResult struct {
 
 // fuzzRead reads src to its first error, checking each record. n is the
 // input's (decompressed) size, which bounds the number of records: each one
-// costs at least 12 bytes. blockByBlock turns off viewPacketBlock.
-func fuzzRead(t *testing.T, src io.Reader, n int, blockByBlock bool) fuzzResult {
+// costs at least 12 bytes. pieceByPiece is the Reader's.
+func fuzzRead(t *testing.T, src io.Reader, n int, pieceByPiece bool) fuzzResult {
 	r, err := NewReader("fuzz", src, nil)
 	if err != nil {
 		if r != nil {
@@ -69,7 +69,7 @@ func fuzzRead(t *testing.T, src io.Reader, n int, blockByBlock bool) fuzzResult 
 		}
 		return fuzzResult{err: err}
 	}
-	r.blockByBlock = blockByBlock
+	r.pieceByPiece = pieceByPiece
 	var res fuzzResult
 	var rc Record
 	for {

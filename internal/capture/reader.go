@@ -85,8 +85,9 @@ type Reader struct {
 	hdr [32]byte
 	buf []byte
 
-	// blockByBlock turns viewPacketBlock off (the fuzz test compares).
-	blockByBlock bool
+	// pieceByPiece turns off the paths that take a whole record or
+	// packet block with one look at the buffer: the fuzz test compares.
+	pieceByPiece bool
 }
 
 type ngInterface struct {
@@ -95,6 +96,9 @@ type ngInterface struct {
 	// Timestamp conversion: units per second is 10^dec or 2^bin.
 	decimal  bool
 	exponent uint8
+	// pow10 is 10^|9-exponent| for a decimal resolution: what a time
+	// stamp is multiplied (units coarser than 1 ns) or divided by.
+	pow10    uint64
 	offsetNs int64
 }
 
@@ -412,9 +416,22 @@ func (r *Reader) readPcapHeader(order endian, nanos bool) error {
 
 func (r *Reader) nextPcap(rec *Record) error {
 	start := r.offset
-	// The header is viewed in place when the buffer holds it (nearly
-	// always); near the end of the input, the copying path tells a clean
-	// end from a header cut short.
+	// Nearly always the buffer holds the whole record (or can after one
+	// fill): one look at it, in place.
+	if h, err := r.br.Peek(16); err == nil && !r.pieceByPiece {
+		capLen := r.order.Uint32(h[8:12])
+		if n := 16 + int(capLen); capLen <= MaxRecord && n <= r.br.Size() {
+			if b, err := r.br.Peek(n); err == nil {
+				r.br.Discard(n)
+				r.offset += int64(n)
+				r.setPcapRecord(rec, b[:16], b[16:n])
+				return nil
+			}
+		}
+	}
+	// Otherwise piece by piece. The header is viewed in place when the
+	// buffer holds it; near the end of the input, the copying path tells a
+	// clean end from a header cut short.
 	h, ok := r.view(16)
 	if !ok {
 		if eof, err := r.atEOF(); eof || err != nil {
@@ -428,16 +445,12 @@ func (r *Reader) nextPcap(rec *Record) error {
 			return err
 		}
 	}
-	sec := int64(r.order.Uint32(h[0:4]))
-	frac := int64(r.order.Uint32(h[4:8]))
 	capLen := r.order.Uint32(h[8:12])
-	origLen := r.order.Uint32(h[12:16])
 	if capLen > MaxRecord {
 		return r.errorAt(start, ErrCorrupt, "record claims %d captured bytes (limit %d)", capLen, MaxRecord)
 	}
-	if !r.pcapNanos {
-		frac *= 1000
-	}
+	// h may alias the buffer the data is read into next.
+	copy(r.hdr[:16], h)
 	data, ok := r.view(int(capLen))
 	if !ok {
 		data = r.buffer(int(capLen))
@@ -445,15 +458,22 @@ func (r *Reader) nextPcap(rec *Record) error {
 			return err
 		}
 	}
+	r.setPcapRecord(rec, r.hdr[:16], data)
+	return nil
+}
+
+// setPcapRecord fills rec from a record's header h and its data.
+func (r *Reader) setPcapRecord(rec *Record, h, data []byte) {
+	sec := int64(r.order.Uint32(h[0:4]))
+	frac := int64(r.order.Uint32(h[4:8]))
+	if !r.pcapNanos {
+		frac *= 1000
+	}
 	rec.Timestamp = sec*1e9 + frac
 	rec.LinkType = r.pcapLink
 	rec.Interface = 0
 	rec.Data = data
-	rec.OrigLen = int(origLen)
-	if rec.OrigLen < len(data) {
-		rec.OrigLen = len(data)
-	}
-	return nil
+	rec.OrigLen = max(int(r.order.Uint32(h[12:16])), len(data))
 }
 
 // ---- pcapng ----
@@ -524,7 +544,7 @@ func (r *Reader) finishBlock(total, consumed uint32) error {
 
 func (r *Reader) nextPcapNG(rec *Record) error {
 	for {
-		if !r.blockByBlock && r.viewPacketBlock(rec) {
+		if !r.pieceByPiece && r.viewPacketBlock(rec) {
 			return nil
 		}
 		if eof, err := r.atEOF(); eof || err != nil {
@@ -631,6 +651,9 @@ func (r *Reader) readIDB(total uint32) error {
 	if len(r.ifaces) >= 1<<16 {
 		return r.errorAt(r.block, ErrCorrupt, "more than 65536 interfaces in one section")
 	}
+	if e := int(iface.exponent); iface.decimal {
+		iface.pow10 = pow10(uint8(max(9-e, e-9)))
+	}
 	r.ifaces = append(r.ifaces, iface)
 	if len(r.ifaces) == 1 && r.info.Snaplen == 0 {
 		r.info.Snaplen = iface.snaplen
@@ -643,10 +666,10 @@ func (r *Reader) readIDB(total uint32) error {
 func (i *ngInterface) toNanos(ts uint64) int64 {
 	var ns int64
 	if i.decimal {
-		if e := i.exponent; e <= 9 {
-			ns = int64(ts) * int64(pow10(9-e))
+		if i.exponent <= 9 {
+			ns = int64(ts) * int64(i.pow10)
 		} else {
-			ns = int64(ts / pow10(e-9))
+			ns = int64(ts / i.pow10)
 		}
 	} else if e := i.exponent; e == 0 {
 		ns = int64(ts) * 1e9
