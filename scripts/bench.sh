@@ -140,6 +140,11 @@ bench() {
 
   # median COLUMN FILE
   median() { awk -v c="$1" '{print $c}' "$2" | sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]}'; }
+  # fastest FILE: the shortest wall time. This machine's speed swings by
+  # more than half from run to run (other tenants on the host), so the
+  # fastest run shows what the code does undisturbed; the targets are
+  # judged on medians.
+  fastest() { awk 'NR == 1 || $1 < m {m = $1} END {print m}' "$1"; }
 
   # From a tcpviz session: its own packets/s (reading and analysing only,
   # benchmark.log), packets, and TCP streams (summary.json flows.tcp).
@@ -198,14 +203,15 @@ bench() {
   printf '%-22s %s\n' "capture ${REPEAT}x:" "$capN ($pN packets, $(($(stat -c %s "$capN") / 1000000)) MB)"
   printf '%-22s %s\n' "capture 1x, $SNAP B:" "$capS ($pS packets, $(($(stat -c %s "$capS") / 1000000)) MB; file \"hdr\" below)"
   echo
-  printf '%-42s %-4s %9s %8s %10s %7s %8s  %s\n' tool file packets wall_s pkts/s cpu_s RSS_MB "runs (wall_s)"
+  printf '%-42s %-4s %9s %8s %10s %10s %7s %8s  %s\n' tool file packets wall_s pkts/s fastest cpu_s RSS_MB "runs (wall_s)"
   row() { # row NAME LABEL FILELABEL PACKETS
     local f="$out/$1.runs"
     [[ -s $f ]] || { printf '%-42s %-4s %s\n' "$2" "$3" "(not run)"; return; }
     local w r
     w=$(median 1 "$f")
     r=$(median 2 "$f")
-    printf '%-42s %-4s %9d %8.3f %10.0f %7.2f %8.1f  %s\n' "$2" "$3" "$4" "$w" "$(awk -v p="$4" -v w="$w" 'BEGIN {print p / w}')" \
+    printf '%-42s %-4s %9d %8.3f %10.0f %10.0f %7.2f %8.1f  %s\n' "$2" "$3" "$4" "$w" "$(awk -v p="$4" -v w="$w" 'BEGIN {print p / w}')" \
+      "$(awk -v p="$4" -v w="$(fastest "$f")" 'BEGIN {print p / w}')" \
       "$(median 3 "$f")" "$(awk -v r="$r" 'BEGIN {print r / 1024}')" "$(awk '{printf "%s ", $1}' "$f")"
   }
   pps() { awk -v p="$2" -v w="$(median 1 "$out/$1.runs")" 'BEGIN {if (w > 0) printf "%.0f", p / w}'; }
@@ -236,7 +242,8 @@ bench() {
   # one_core NAME PACKETS LABEL
   one_core() {
     [[ -s $out/$1.runs ]] || return 0
-    awk -v p="$(pps "$1" "$2")" -v l="$3" -v want="$TARGET_PPS" 'BEGIN {printf "one core (%s): %.2fM pkts/s (target >= %.0fM): %s\n", l, p / 1e6, want / 1e6, (p >= want ? "met" : "NOT met")}'
+    awk -v p="$(pps "$1" "$2")" -v b="$(awk -v p="$2" -v w="$(fastest "$out/$1.runs")" 'BEGIN {print p / w}')" -v l="$3" -v want="$TARGET_PPS" \
+      'BEGIN {printf "one core (%s): %.2fM pkts/s, fastest run %.2fM (target >= %.0fM): %s\n", l, p / 1e6, b / 1e6, want / 1e6, (p >= want ? "met" : "NOT met")}'
   }
   if ((have_tshark)) && [[ -s $out/tshark-1x.runs ]]; then
     flagged=$(awk '/<>/ {split($0, c, "|"); gsub(/ /, "", c[3]); print c[3]}' "$out/tshark-1x.stdout")
