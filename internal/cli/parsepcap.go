@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -222,7 +220,7 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 	defer flFile.Close()
 
 	events := event.NewWriter(evFile)
-	flows := newFlowWriter(flFile)
+	flows := event.NewFlowWriter(flFile)
 	opts := pipeline.DefaultOptions()
 	opts.Interval = o.Interval
 	opts.TCP.IdleTimeout = o.IdleTimeout
@@ -240,7 +238,7 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 		bar = newProgress(o.ErrOut, size, r.Offset)
 		opts.Progress = bar.update
 	}
-	pl := pipeline.New(opts, events, flows.write)
+	pl := pipeline.New(opts, events, flows.Write)
 
 	start := time.Now()
 	readErr := pl.Run(ctx, r)
@@ -255,7 +253,7 @@ func runParsePcap(ctx context.Context, o *parseOptions) error {
 		return withCode(ExitFailure, fmt.Errorf("write %s: %w", evFile.Name(), err))
 	}
 	written = append(written, evFile.Name())
-	if err := flows.flush(); err != nil {
+	if err := flows.Flush(); err != nil {
 		return withCode(ExitFailure, fmt.Errorf("write %s: %w", flFile.Name(), err))
 	}
 	written = append(written, flFile.Name())
@@ -317,34 +315,6 @@ func unsupportedOnly(name string, info capture.Info, sum *event.Summary) error {
 		bad = append(bad, strconv.FormatUint(uint64(lt), 10))
 	}
 	return fmt.Errorf("%s: unsupported link type %s: no frame could be decoded", name, strings.Join(bad, ", "))
-}
-
-// flowWriter writes flow records as JSON lines. Records arrive once per
-// flow, not per packet, so encoding/json is fine here.
-type flowWriter struct {
-	w   *bufio.Writer
-	enc *json.Encoder
-	err error
-	n   int
-}
-
-func newFlowWriter(f *os.File) *flowWriter {
-	w := bufio.NewWriter(f)
-	return &flowWriter{w: w, enc: json.NewEncoder(w)}
-}
-
-func (fw *flowWriter) write(r *event.FlowRecord) {
-	fw.n++
-	if fw.err == nil {
-		fw.err = fw.enc.Encode(r)
-	}
-}
-
-func (fw *flowWriter) flush() error {
-	if fw.err != nil {
-		return fw.err
-	}
-	return fw.w.Flush()
 }
 
 func writeBenchmark(dir string, r *capture.Reader, sum *event.Summary, wall time.Duration, workers int) (string, error) {

@@ -1,9 +1,7 @@
 package monitor
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -63,12 +61,11 @@ type Monitor struct {
 	alerter *Alerter
 	pl      *pipeline.Pipeline
 
-	events  *event.Writer
-	flows   *bufio.Writer
-	flowEnc *json.Encoder
-	alerts  io.Writer
-	buf     []byte
-	werr    error // the first write error: it ends the run
+	events *event.Writer
+	flows  *event.FlowWriter
+	alerts io.Writer
+	buf    []byte
+	werr   error // the first write error: it ends the run
 
 	lastTS     int64
 	idleFrames uint64
@@ -227,8 +224,7 @@ func (m *Monitor) Run(dir string) (*Summary, error) {
 	}
 	m.alerts = sinks[0]
 	m.events = event.NewWriter(sinks[1])
-	m.flows = bufio.NewWriter(sinks[2])
-	m.flowEnc = json.NewEncoder(m.flows)
+	m.flows = event.NewFlowWriter(sinks[2])
 	m.pl = pipeline.New(m.opts.Pipeline, event.SinkFunc(m.onEvent), m.onFlow)
 
 	var rec capture.Record
@@ -332,13 +328,9 @@ func (m *Monitor) onEvent(e *event.Event) {
 	m.alerter.Event(e)
 }
 
-// onFlow writes a flow record when its flow ends. Records come once per
-// flow, not per packet, so encoding/json is fine here.
-func (m *Monitor) onFlow(r *event.FlowRecord) {
-	if err := m.flowEnc.Encode(r); err != nil {
-		m.fail(fmt.Errorf("write %s: %w", session.FlowsFile, err))
-	}
-}
+// onFlow writes a flow record when its flow ends; a write error shows at
+// the next flush, as the events' do.
+func (m *Monitor) onFlow(r *event.FlowRecord) { m.flows.Write(r) }
 
 // raise prints one alert line and appends the alert to alerts.jsonl, each
 // in a single write so the line is out at once.
