@@ -13,13 +13,7 @@ import (
 // (house style §10): after one warm-up decode, which may size reusable
 // buffers, decoding the same kind of frame again must not allocate.
 func TestDecodeAllocs(t *testing.T) {
-	opts := []layers.TCPOption{
-		{OptionType: layers.TCPOptionKindMSS, OptionData: []byte{0x05, 0xb4}},
-		{OptionType: layers.TCPOptionKindSACKPermitted},
-		{OptionType: layers.TCPOptionKindTimestamps, OptionData: make([]byte, 8)},
-		{OptionType: layers.TCPOptionKindNop},
-		{OptionType: layers.TCPOptionKindWindowScale, OptionData: []byte{7}},
-	}
+	opts := synOptions()
 	for _, tc := range []struct {
 		name  string
 		link  uint32

@@ -15,13 +15,7 @@ import (
 // the odd non-TCP frame.
 func benchMix(tb testing.TB) []capFrame {
 	tb.Helper()
-	syn := build(tb, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP),
-		segment(decode.FlagSYN,
-			layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionData: []byte{0x05, 0xb4}},
-			layers.TCPOption{OptionType: layers.TCPOptionKindSACKPermitted},
-			layers.TCPOption{OptionType: layers.TCPOptionKindTimestamps, OptionData: make([]byte, 8)},
-			layers.TCPOption{OptionType: layers.TCPOptionKindNop},
-			layers.TCPOption{OptionType: layers.TCPOptionKindWindowScale, OptionData: []byte{7}}))
+	syn := syn4(tb)
 	data := build(tb, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP),
 		segment(pshAck), make(gopacket.Payload, 1448))
 	eth := func(b []byte) capFrame { return capFrame{linkType: decode.LinkEthernet, origLen: len(b), data: b} }

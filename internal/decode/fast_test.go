@@ -97,14 +97,7 @@ func TestFastPathAgrees(t *testing.T) {
 // take the fast path: header-only captures (`tcpdump -s 96`) are common.
 func TestFastPathAgreesOnEveryCut(t *testing.T) {
 	fast, general := decode.New(), decode.NewGeneral()
-	syn := build(t, ether(macCli, macSrv, layers.EthernetTypeIPv4), ipv4(cli4, srv4, layers.IPProtocolTCP),
-		segment(decode.FlagSYN,
-			layers.TCPOption{OptionType: layers.TCPOptionKindMSS, OptionData: []byte{0x05, 0xb4}},
-			layers.TCPOption{OptionType: layers.TCPOptionKindSACKPermitted},
-			layers.TCPOption{OptionType: layers.TCPOptionKindTimestamps, OptionData: make([]byte, 8)},
-			layers.TCPOption{OptionType: layers.TCPOptionKindNop},
-			layers.TCPOption{OptionType: layers.TCPOptionKindWindowScale, OptionData: []byte{7}}),
-		make(gopacket.Payload, 100))
+	syn := syn4(t, make(gopacket.Payload, 100))
 	bulk := make(gopacket.Payload, 1448)
 	for _, tc := range []struct {
 		name    string

@@ -89,6 +89,24 @@ var hello = gopacket.Payload("hello")
 
 const pshAck = decode.FlagPSH | decode.FlagACK
 
+// synOptions are a typical SYN's options: MSS 1460, SACK permitted,
+// timestamps, a NOP and window scale 7 (a 40-byte header with them).
+func synOptions() []layers.TCPOption {
+	return []layers.TCPOption{
+		{OptionType: layers.TCPOptionKindMSS, OptionData: []byte{0x05, 0xb4}},
+		{OptionType: layers.TCPOptionKindSACKPermitted},
+		{OptionType: layers.TCPOptionKindTimestamps, OptionData: make([]byte, 8)},
+		{OptionType: layers.TCPOptionKindNop},
+		{OptionType: layers.TCPOptionKindWindowScale, OptionData: []byte{7}},
+	}
+}
+
+// syn4 is an Ethernet/IPv4 SYN with synOptions, then payload.
+func syn4(tb testing.TB, payload ...gopacket.SerializableLayer) []byte {
+	return build(tb, append([]gopacket.SerializableLayer{ether(macCli, macSrv, layers.EthernetTypeIPv4),
+		ipv4(cli4, srv4, layers.IPProtocolTCP), segment(decode.FlagSYN, synOptions()...)}, payload...)...)
+}
+
 // tcp4 is an Ethernet/IPv4/TCP frame carrying "hello"; wantTCP4 is its
 // decoding.
 func tcp4(tb testing.TB) []byte {

@@ -1,7 +1,6 @@
 package event
 
 import (
-	"bufio"
 	"io"
 	"math"
 	"slices"
@@ -12,33 +11,19 @@ import (
 // FlowWriter writes flow records as JSON lines (AppendFlowJSON). The first
 // write error is kept and returned by Flush.
 type FlowWriter struct {
-	w    *bufio.Writer
-	buf  []byte
+	lines
 	keys []string // the events map's keys, sorted
-	err  error
 }
 
 // NewFlowWriter returns a FlowWriter on w.
-func NewFlowWriter(w io.Writer) *FlowWriter {
-	return &FlowWriter{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 4096)}
-}
+func NewFlowWriter(w io.Writer) *FlowWriter { return &FlowWriter{lines: newLines(w, 4096)} }
 
 // Write writes r as one line.
 func (w *FlowWriter) Write(r *FlowRecord) {
-	if w.err != nil {
-		return
+	if w.err == nil {
+		w.buf, w.keys = appendFlowJSON(w.buf[:0], r, w.keys)
+		w.writeLine()
 	}
-	w.buf, w.keys = appendFlowJSON(w.buf[:0], r, w.keys)
-	w.buf = append(w.buf, '\n')
-	_, w.err = w.w.Write(w.buf)
-}
-
-// Flush writes buffered lines and returns the first error seen.
-func (w *FlowWriter) Flush() error {
-	if w.err != nil {
-		return w.err
-	}
-	return w.w.Flush()
 }
 
 // AppendFlowJSON appends r as the JSON object encoding/json makes of it —
@@ -194,64 +179,43 @@ func appendFlowJSON(b []byte, r *FlowRecord, keys []string) ([]byte, []string) {
 		if t.Packets == nil {
 			b = append(b, "null"...)
 		} else {
-			b = appendUints(b, t.Packets)
+			b = appendArray(b, t.Packets, appendUint)
 		}
-		if len(t.Bytes) > 0 {
-			b = append(b, `,"bytes":`...)
-			b = appendUints(b, t.Bytes)
-		}
-		if len(t.RTTMeanMs) > 0 {
-			b = append(b, `,"rtt_mean_ms":`...)
-			b = appendFloats(b, t.RTTMeanMs)
-		}
-		if len(t.RTTMaxMs) > 0 {
-			b = append(b, `,"rtt_max_ms":`...)
-			b = appendFloats(b, t.RTTMaxMs)
-		}
-		if len(t.BytesInFlightMax) > 0 {
-			b = append(b, `,"bytes_in_flight_max":`...)
-			b = appendUints(b, t.BytesInFlightMax)
-		}
-		if len(t.Retransmissions) > 0 {
-			b = append(b, `,"retransmissions":`...)
-			b = appendUints(b, t.Retransmissions)
-		}
-		if len(t.JitterMaxMs) > 0 {
-			b = append(b, `,"jitter_max_ms":`...)
-			b = appendFloats(b, t.JitterMaxMs)
-		}
-		if len(t.Lost) > 0 {
-			b = append(b, `,"lost":`...)
-			b = appendUints(b, t.Lost)
-		}
+		// The columns of the other protocol are empty: omitted.
+		b = appendColumn(b, `,"bytes":`, t.Bytes, appendUint)
+		b = appendColumn(b, `,"rtt_mean_ms":`, t.RTTMeanMs, appendJSONFloat)
+		b = appendColumn(b, `,"rtt_max_ms":`, t.RTTMaxMs, appendJSONFloat)
+		b = appendColumn(b, `,"bytes_in_flight_max":`, t.BytesInFlightMax, appendUint)
+		b = appendColumn(b, `,"retransmissions":`, t.Retransmissions, appendUint)
+		b = appendColumn(b, `,"jitter_max_ms":`, t.JitterMaxMs, appendJSONFloat)
+		b = appendColumn(b, `,"lost":`, t.Lost, appendUint)
 		b = append(b, '}')
 	}
 	return append(b, '}'), keys
 }
 
-// appendUints appends a JSON array of unsigned integers.
-func appendUints[T uint32 | uint64](b []byte, v []T) []byte {
+// appendColumn appends key and v as a JSON array, unless v is empty
+// (omitempty).
+func appendColumn[T any](b []byte, key string, v []T, appendValue func([]byte, T) []byte) []byte {
+	if len(v) == 0 {
+		return b
+	}
+	return appendArray(append(b, key...), v, appendValue)
+}
+
+// appendArray appends v as a JSON array.
+func appendArray[T any](b []byte, v []T, appendValue func([]byte, T) []byte) []byte {
 	b = append(b, '[')
 	for i, x := range v {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendUint(b, uint64(x), 10)
+		b = appendValue(b, x)
 	}
 	return append(b, ']')
 }
 
-// appendFloats appends a JSON array of floats.
-func appendFloats(b []byte, v []float64) []byte {
-	b = append(b, '[')
-	for i, x := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONFloat(b, x)
-	}
-	return append(b, ']')
-}
+func appendUint[T uint32 | uint64](b []byte, v T) []byte { return strconv.AppendUint(b, uint64(v), 10) }
 
 // appendJSONFloat writes f as encoding/json does (the shortest decimal that
 // reads back as f; exponent form below 1e-6 and from 1e21), and NaN and ±Inf

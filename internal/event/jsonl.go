@@ -12,18 +12,14 @@ import (
 // Writer writes events as JSON lines. It implements Sink; the first write
 // error is kept and returned by Flush.
 type Writer struct {
-	w     *bufio.Writer
-	buf   []byte
-	err   error
+	lines
 	Count uint64
 	// ByType counts written events per type.
 	ByType [NumTypes]uint64
 }
 
 // NewWriter returns a Writer on w.
-func NewWriter(w io.Writer) *Writer {
-	return &Writer{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 1024)}
-}
+func NewWriter(w io.Writer) *Writer { return &Writer{lines: newLines(w, 1024)} }
 
 // Event writes e as one line.
 func (w *Writer) Event(e *Event) {
@@ -31,20 +27,36 @@ func (w *Writer) Event(e *Event) {
 	if int(e.Type) < NumTypes {
 		w.ByType[e.Type]++
 	}
-	if w.err != nil {
-		return
+	if w.err == nil {
+		w.buf = AppendJSON(w.buf[:0], e)
+		w.writeLine()
 	}
-	w.buf = AppendJSON(w.buf[:0], e)
-	w.buf = append(w.buf, '\n')
-	_, w.err = w.w.Write(w.buf)
+}
+
+// lines is what the JSON lines writers share: a buffered file, the line
+// being built, and the first write error, after which nothing is written.
+type lines struct {
+	w   *bufio.Writer
+	buf []byte
+	err error
+}
+
+func newLines(w io.Writer, lineCap int) lines {
+	return lines{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, lineCap)}
+}
+
+// writeLine writes buf and a newline.
+func (l *lines) writeLine() {
+	l.buf = append(l.buf, '\n')
+	_, l.err = l.w.Write(l.buf)
 }
 
 // Flush writes buffered lines and returns the first error seen.
-func (w *Writer) Flush() error {
-	if w.err != nil {
-		return w.err
+func (l *lines) Flush() error {
+	if l.err != nil {
+		return l.err
 	}
-	return w.w.Flush()
+	return l.w.Flush()
 }
 
 // tsLayout is RFC 3339 with all nine fraction digits, so lines sort and
