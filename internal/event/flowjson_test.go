@@ -83,31 +83,14 @@ func randomRecord(rng *rand.Rand) FlowRecord {
 		t := &Timeline{Start: flt(), StepS: flt()}
 		n := rng.IntN(65)
 		// Each column absent (nil), empty or n long.
-		col := func() int { return [...]int{-1, 0, n}[rng.IntN(3)] }
-		if k := col(); k >= 0 {
-			t.Packets = make([]uint32, k)
-		}
-		if k := col(); k >= 0 {
-			t.Bytes = make([]uint64, k)
-		}
-		if k := col(); k >= 0 {
-			t.RTTMeanMs = make([]float64, k)
-		}
-		if k := col(); k >= 0 {
-			t.RTTMaxMs = make([]float64, k)
-		}
-		if k := col(); k >= 0 {
-			t.BytesInFlightMax = make([]uint64, k)
-		}
-		if k := col(); k >= 0 {
-			t.Retransmissions = make([]uint32, k)
-		}
-		if k := col(); k >= 0 {
-			t.JitterMaxMs = make([]float64, k)
-		}
-		if k := col(); k >= 0 {
-			t.Lost = make([]uint32, k)
-		}
+		t.Packets = column[uint32](rng, n)
+		t.Bytes = column[uint64](rng, n)
+		t.RTTMeanMs = column[float64](rng, n)
+		t.RTTMaxMs = column[float64](rng, n)
+		t.BytesInFlightMax = column[uint64](rng, n)
+		t.Retransmissions = column[uint32](rng, n)
+		t.JitterMaxMs = column[float64](rng, n)
+		t.Lost = column[uint32](rng, n)
 		for i := range t.Packets {
 			t.Packets[i] = rng.Uint32()
 		}
@@ -130,6 +113,17 @@ func randomRecord(rng *rand.Rand) FlowRecord {
 		r.Timeline = t
 	}
 	return r
+}
+
+// column returns, at random, nil, an empty slice or n zeros.
+func column[T any](rng *rand.Rand, n int) []T {
+	switch rng.IntN(3) {
+	case 0:
+		return nil
+	case 1:
+		return []T{}
+	}
+	return make([]T, n)
 }
 
 // sameAsEncodingJSON checks AppendFlowJSON against encoding/json.
