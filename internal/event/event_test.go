@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -123,4 +125,54 @@ func FuzzParseLine(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkAppendJSON: one event line (a fast retransmission with SACK
+// blocks, RTT and bytes in flight), as the events writer builds it.
+func BenchmarkAppendJSON(b *testing.B) {
+	e := Event{TS: 1764633600123456789, Frame: 123456, Type: FastRetransmission, Severity: Warn,
+		Src: netip.MustParseAddr("192.168.10.23"), SrcPort: 51234, Dst: netip.MustParseAddr("203.0.113.80"), DstPort: 443,
+		Stream: 77, Proto: TCP, Seq: 1448001, Ack: 1, Len: 1448}
+	e.Extra.HasAbs, e.Extra.AbsSeq, e.Extra.AbsAck = true, 3000000001, 17
+	e.Extra.HasRTT, e.Extra.SRTTms, e.Extra.RTTVARms = true, 14.25, 3.5
+	e.Extra.HasBIF, e.Extra.BytesInFlight = true, 64000
+	e.Extra.NSACK, e.Extra.SACK[0] = 1, [2]uint32{1449449, 1452345}
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		buf = AppendJSON(buf[:0], &e)
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// TestAppendTimestampIsTimeFormat: the event time stamp as the time package
+// formats it, at the edges of days, months, leap years and centuries, before
+// 1970, across the whole int64 range of nanoseconds, and at random.
+func TestAppendTimestampIsTimeFormat(t *testing.T) {
+	check := func(ns int64) {
+		t.Helper()
+		want := time.Unix(0, ns).UTC().Format(tsLayout)
+		if got := string(appendTimestamp(nil, ns)); got != want {
+			t.Fatalf("%d: %s, want %s", ns, got, want)
+		}
+	}
+	for _, d := range []string{"1970-01-01", "1969-12-31", "2000-02-28", "2000-02-29", "2000-03-01", "1900-02-28", "1900-03-01",
+		"2024-12-31", "2026-12-02", "2100-02-28", "2100-03-01", "1677-09-22", "2262-04-11", "1600-02-29"} {
+		day, err := time.Parse("2006-01-02", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, off := range []time.Duration{0, 1, time.Second - 1, time.Hour + time.Minute + time.Second, 24*time.Hour - 1, -1} {
+			if ns := day.Add(off); ns.Year() > 1677 && ns.Year() < 2262 {
+				check(ns.UnixNano())
+			}
+		}
+	}
+	for _, ns := range []int64{0, -1, 1, math.MaxInt64, math.MinInt64, math.MinInt64 + 1, 1764633600123456789} {
+		check(ns)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100000 {
+		check(rng.Int64() - rng.Int64())
+	}
 }
