@@ -183,6 +183,18 @@ func Follow(ctx context.Context, path string, opts FollowOptions) (*Follower, er
 	}
 	f := &Follower{ctx: ctx, opts: opts, src: src, wake: make(chan struct{}, 1), watched: map[string]bool{}}
 	f.dirty.Store(true)
+	if src.mode == modeRing && src.start == "" && !opts.FromStart {
+		// The files there when following starts are listed now, not at
+		// the first Next: one the writer adds in between is new and must
+		// be read. Fix: a ring file written before the caller's first
+		// Next was skipped when a newer one followed it quickly.
+		if cands, err := src.list(); err == nil {
+			f.listed = true
+			if len(cands) > 0 {
+				f.src.start = cands[len(cands)-1].path
+			}
+		}
+	}
 	f.ticker = time.NewTicker(opts.PollInterval)
 	if !opts.NoNotify {
 		w, err := fsnotify.NewWatcher()

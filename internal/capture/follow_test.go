@@ -591,6 +591,50 @@ func TestFollowStart(t *testing.T) {
 	}
 }
 
+// TestFollowListsAtStart: which ring files were already there is decided
+// when Follow is called, not at the first Next. Files the writer adds in
+// between are new and read, oldest first. (Fix: they were listed with the
+// old ones at the first Next, so all but the newest were skipped — a
+// monitor that started its reading goroutine late lost whole files.)
+func TestFollowListsAtStart(t *testing.T) {
+	dir := t.TempDir()
+	gs := make([]*growFile, 5)
+	write := func(i int) {
+		gs[i] = newGrowFile(true)
+		gs[i].fill(i*10, 2)
+		appendBytes(t, ringFile(dir, i, true), gs[i].b)
+	}
+	write(1)
+	write(2) // the newest when following starts: read from its start
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f, err := Follow(ctx, dir, FollowOptions{PollInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	write(3)
+	write(4)
+	cancel() // Next drains what the files hold, then io.EOF
+	var got []frec
+	var rec Record
+	for {
+		err := f.Next(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		got = append(got, frec{ts: rec.Timestamp, data: string(rec.Data)})
+	}
+	var want []frec
+	for _, g := range gs[2:] {
+		want = append(want, g.recs...)
+	}
+	checkRecs(t, "records", want, got)
+}
+
 // TestFollowGivesUpAfterGrace: a file the writer left with a half-written
 // record is finished after the grace period, the partial record reported.
 func TestFollowGivesUpAfterGrace(t *testing.T) {
