@@ -14,7 +14,7 @@
 //
 // The frames nearly every capture is made of (Ethernet or raw IP, IPv4
 // without options or IPv6 without extension headers, a whole TCP or UDP
-// header) take a fast path that reads the bytes directly, three times faster
+// header, the payload whole or cut by the snapshot length) take a fast path that reads the bytes directly, three times faster
 // than the parser; everything else falls back to the parser. The fuzz and
 // corpus tests decode every frame both ways and require the same Packet.
 //

@@ -49,15 +49,6 @@ type Stats struct {
 	Truncated uint64 // frames shorter than their headers declare (snaplen)
 }
 
-// Merge adds o's counts to s.
-func (s *Stats) Merge(o *Stats) {
-	s.Frames += o.Frames
-	s.Truncated += o.Truncated
-	for i, n := range o.Failures {
-		s.Failures[i] += n
-	}
-}
-
 // Add counts a failure.
 func (s *Stats) Add(r Reason) { s.Failures[r]++ }
 
