@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"net/netip"
-	"sort"
 
 	"github.com/tcpviz/tcpviz/internal/decode"
 )
@@ -292,19 +291,4 @@ func (t *Traffic) bucket(ts int64) *Bucket {
 	}
 	t.cur = int(idx)
 	return &t.Series[idx]
-}
-
-// SortedIPs returns the distinct addresses in order (those of the exact
-// set: all of them unless UniqueIPs is estimated).
-func (t *Traffic) SortedIPs() []string {
-	out := make([]netip.Addr, 0, len(t.ips.exact))
-	for a := range t.ips.exact {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
-	s := make([]string, len(out))
-	for i, a := range out {
-		s[i] = a.String()
-	}
-	return s
 }

@@ -142,9 +142,6 @@ type Alert struct {
 	Flow     Flow
 }
 
-// Cleared reports whether a is a clear rather than a raise.
-func (a *Alert) Cleared() bool { return a.Level == OK }
-
 // key identifies a window: a category, and with per-flow windows the flow
 // with its endpoints in a canonical order.
 type key struct {
@@ -210,9 +207,6 @@ func NewAlerter(cfg Config, emit func(*Alert)) *Alerter {
 	}
 	return a
 }
-
-// Now is the capture time the windows have reached.
-func (a *Alerter) Now() int64 { return a.now }
 
 // Event counts e if a threshold applies to its type.
 func (a *Alerter) Event(e *event.Event) {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -548,14 +547,6 @@ type rtpFig struct {
 	t      float64
 	v      float64
 	jitter bool // else lost
-}
-
-// detailsJSON is the timeline's tooltip data.
-func (tl *timeline) detailsJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Flows   []string `json:"flows"`
-		Details []detail `json:"details"`
-	}{tl.flows, tl.details})
 }
 
 // isRTPType says an event type is one of the RTP analysis's.
