@@ -60,7 +60,7 @@ fuzz: $(ECHARTS)
 # (git-ignored; ~1 GB and ~10 GB). Settings: BENCH_RUNS (5), BENCH_PACKETS
 # (1M), BENCH_REPEAT (10), BENCH_SEED (1), BENCH_GOTEST=0 skips the Go
 # benchmarks, BENCH_TSHARK_10X=1 runs tshark on the long capture too.
-.PHONY: bench bench-profile
+.PHONY: bench bench-profile pgo
 bench: build
 	GO=$(GO) TCPVIZ=$(BIN) bash scripts/bench.sh
 
@@ -68,6 +68,11 @@ bench: build
 # capture: bench/cpu.prof, top functions printed.
 bench-profile:
 	GO=$(GO) bash scripts/bench.sh profile
+
+# Refresh cmd/tcpviz/default.pgo, the CPU profile go build optimises the
+# binary with (profile-guided optimisation), from the bench captures.
+pgo:
+	GO=$(GO) bash scripts/bench.sh pgo
 
 # The live-ring lab (needs root; part of `make test` when run as root): a real
 # dumpcap ring of a real lossy transfer followed by the monitor, with packet
