@@ -2,10 +2,6 @@ package metrics
 
 import "github.com/tcpviz/tcpviz/internal/decode"
 
-// TCPPayloadPeek is the most bytes of a TCP payload App reads (a TLS
-// record header): all a pipeline must keep of one.
-const TCPPayloadPeek = 5
-
 // App classifies a packet's application protocol from its ports and the
 // first bytes of its payload. It looks at captured bytes only and never
 // reads past them.

@@ -12,6 +12,7 @@ import (
 	"github.com/tcpviz/tcpviz/internal/capture"
 	"github.com/tcpviz/tcpviz/internal/decode"
 	"github.com/tcpviz/tcpviz/internal/event"
+	"github.com/tcpviz/tcpviz/internal/metrics"
 )
 
 // The benchmarks in this file run over a real capture file, make bench's
@@ -130,22 +131,23 @@ func BenchmarkReadStage(b *testing.B) {
 // stage hands them over.
 func BenchmarkAnalyseStage(b *testing.B) {
 	path := benchFile(b)
-	pkts := decodeFile(b, path, envCount(b, "STAGE_PACKETS", 1000000))
+	pkts, apps := decodeFile(b, path, envCount(b, "STAGE_PACKETS", 1000000))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p := New(DefaultOptions(), event.NewWriter(io.Discard), encodeFlows())
 		for j := range pkts {
-			p.analyse(&pkts[j])
+			p.analyse(&pkts[j], apps[j])
 		}
 		p.Finish()
 	}
 	reportPackets(b, uint64(b.N)*uint64(len(pkts)))
 }
 
-// decodeFile decodes up to limit records of path as the first stage does,
-// each packet with its own copy of the payload bytes the analysis reads.
-func decodeFile(b *testing.B, path string, limit int) []decode.Packet {
+// decodeFile decodes and classifies up to limit records of path as the
+// first stage does, each packet with its own copy of the payload bytes the
+// analysis reads.
+func decodeFile(b *testing.B, path string, limit int) ([]decode.Packet, []metrics.Proto) {
 	r, err := capture.Open(path, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -153,6 +155,7 @@ func decodeFile(b *testing.B, path string, limit int) []decode.Packet {
 	defer r.Close()
 	dec := decode.New()
 	pkts := make([]decode.Packet, 0, limit)
+	apps := make([]metrics.Proto, 0, limit)
 	var rec capture.Record
 	for len(pkts) < limit {
 		if err := r.Next(&rec); err != nil {
@@ -164,7 +167,8 @@ func decodeFile(b *testing.B, path string, limit int) []decode.Packet {
 		pkts = append(pkts, decode.Packet{})
 		pk := &pkts[len(pkts)-1]
 		dec.Decode(uint64(len(pkts)), rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
+		apps = append(apps, metrics.App(pk))
 		keepPayload(pk, nil)
 	}
-	return pkts
+	return pkts, apps
 }

@@ -24,11 +24,11 @@ import (
 // expiry and records follow capture order across all flows).
 //
 // A decoded packet must not point into the reader's buffer, which the next
-// read overwrites: the payload bytes the analysis reads are copied into the
-// batch — all of a UDP payload (RTP headers and padding, DNS, QUIC) and the
-// first metrics.TCPPayloadPeek bytes of a TCP payload (metrics.App's TLS check).
-// Nothing reads further into a TCP payload; the corpus-wide identical-results
-// test would show it.
+// read overwrites. The first stage classifies each packet's application
+// protocol (metrics.App, the only reader of a TCP payload's bytes) while its
+// bytes are at hand, so a TCP packet keeps none of its payload; a UDP
+// packet's payload (RTP headers and padding, DNS, QUIC) is copied into the
+// batch. The corpus-wide identical-results test would show a reader missed.
 
 const (
 	batchFrames = 512
@@ -42,6 +42,7 @@ const (
 type batch struct {
 	n     int
 	pkts  [batchFrames]decode.Packet
+	apps  [batchFrames]metrics.Proto // metrics.App of each packet
 	arena []byte
 	err   error // set on the last batch: why reading stopped (nil at EOF)
 	last  bool
@@ -60,7 +61,7 @@ func (p *Pipeline) runParallel(ctx context.Context, r *capture.Reader) error {
 	var sinceProgress int
 	for b := range full {
 		for j := 0; j < b.n; j++ {
-			p.analyse(&b.pkts[j])
+			p.analyse(&b.pkts[j], b.apps[j])
 			if sinceProgress++; sinceProgress == checkEvery {
 				sinceProgress = 0
 				if p.opts.Progress != nil {
@@ -115,18 +116,21 @@ func (p *Pipeline) fill(ctx context.Context, r *capture.Reader, b *batch, frame 
 		*frame++
 		pk := &b.pkts[b.n]
 		p.dec.Decode(*frame, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
+		b.apps[b.n] = metrics.App(pk)
 		b.arena = keepPayload(pk, b.arena)
 		b.n++
 	}
 }
 
 // keepPayload copies the part of pk's payload the analysis reads to the end
-// of arena and points pk.Payload at the copy.
+// of arena and points pk.Payload at the copy: all of a UDP payload, none of
+// any other (its length stays in PayloadLen).
 func keepPayload(pk *decode.Packet, arena []byte) []byte {
 	keep := pk.Payload
-	if pk.Transport == decode.TransTCP && len(keep) > metrics.TCPPayloadPeek {
-		keep = keep[:metrics.TCPPayloadPeek]
+	if pk.Transport != decode.TransUDP {
+		keep = nil
 	}
+	pk.Payload = nil
 	if keep == nil {
 		return arena
 	}

@@ -88,12 +88,14 @@ func (p *Pipeline) Frames() uint64 { return p.frame }
 func (p *Pipeline) Record(rec *capture.Record) {
 	pk := &p.pkt
 	p.dec.Decode(p.frame+1, rec.Timestamp, rec.LinkType, rec.OrigLen, rec.Data, pk)
-	p.analyse(pk)
+	p.analyse(pk, metrics.App(pk))
 }
 
 // analyse runs everything after decoding for one packet, in capture order:
 // file totals, the filter, the TCP and RTP analyses and the traffic metrics.
-func (p *Pipeline) analyse(pk *decode.Packet) {
+// app is metrics.App(pk), found beside the decoding: it alone reads a TCP
+// payload's bytes, so a parallel run keeps none of them (parallel.go).
+func (p *Pipeline) analyse(pk *decode.Packet, app metrics.Proto) {
 	p.frame = pk.Frame
 	p.bytes += uint64(pk.OrigLen)
 	p.captured += uint64(pk.CapLen)
@@ -107,7 +109,6 @@ func (p *Pipeline) analyse(pk *decode.Packet) {
 		p.Skipped++
 		return
 	}
-	app := metrics.App(pk)
 	fromClient, opened := true, false
 	var seen *metrics.Seen
 	if pk.Transport == decode.TransTCP {
