@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tcpviz/tcpviz/internal/capture"
+	"github.com/tcpviz/tcpviz/internal/decode"
 	"github.com/tcpviz/tcpviz/internal/event"
 )
 
@@ -43,7 +44,7 @@ func runAll(t testing.TB, open func() (*capture.Reader, error), workers int) (st
 }
 
 // TestWorkersGiveIdenticalResults runs every sample and corpus capture with
-// 1, 2 and 5 decoding workers: events, flow records and summaries must be
+// 1, 2 and 5 workers: events, flow records and summaries must be
 // byte for byte the same, and so must the error of a damaged file.
 func TestWorkersGiveIdenticalResults(t *testing.T) {
 	var files []string
@@ -103,6 +104,43 @@ func BenchmarkPipelineWorkers(b *testing.B) {
 				packets += pl.Frames()
 			}
 			b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "pkts/s")
+		})
+	}
+}
+
+// TestKeepPayload: a batch keeps a UDP payload as its own copy (the reader
+// overwrites the original) and no payload of anything else; the lengths the
+// analysis reads stay.
+func TestKeepPayload(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		transport uint8
+		keep      bool
+	}{
+		{"tcp", decode.TransTCP, false},
+		{"udp", decode.TransUDP, true},
+		{"other", decode.TransNone, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frame := []byte("0123456789abcdef")
+			pk := decode.Packet{Transport: tc.transport, Payload: frame[4:12], PayloadLen: 8}
+			arena := keepPayload(&pk, []byte("prefix"))
+			if pk.PayloadLen != 8 {
+				t.Errorf("PayloadLen %d, want 8", pk.PayloadLen)
+			}
+			if !tc.keep {
+				if pk.Payload != nil || string(arena) != "prefix" {
+					t.Errorf("kept %q (arena %q), want nothing", pk.Payload, arena)
+				}
+				return
+			}
+			copy(frame, "XXXXXXXXXXXXXXXX") // the reader's next record
+			if string(pk.Payload) != "456789ab" || string(arena) != "prefix456789ab" {
+				t.Errorf("kept %q (arena %q), want a copy of 456789ab after the arena's bytes", pk.Payload, arena)
+			}
+			if cap(pk.Payload) != len(pk.Payload) {
+				t.Errorf("kept payload has room to grow into the arena (cap %d)", cap(pk.Payload))
+			}
 		})
 	}
 }
