@@ -11,8 +11,11 @@ ECHARTS := internal/report/assets/echarts.min.js
 
 all: build
 
+# One static binary, to copy onto a jump host: without cgo. pflag and gopacket
+# import net, which with cgo links the C library's resolver dynamically
+# (cmd/tcpviz's TestMakeBuildIsStatic checks the result).
 build: $(ECHARTS)
-	$(GO) build -trimpath -o $(BIN) ./cmd/tcpviz
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/tcpviz
 
 # Fetch echarts@VERSION (pinned, checksummed) from the npm registry; again
 # when scripts/fetch-echarts.sh changes its pin.
