@@ -183,24 +183,32 @@ bench() {
   echo "   pkts/s = packets / wall; cpu = user+sys; RSS = peak resident set (getrusage)"
   echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-  # warm FILE: the file into the page cache just before a run that reads
-  # it, so that no run pays for the disk. Once at the start is not enough:
+  # Every file goes into the page cache just before a run that reads it, so
+  # that no run pays for the disk. Once at the start is not enough:
   # this machine drops cached pages of files read seconds before, even with
   # memory free (fincore: 50 of 965 MB within 20 s), and each round's 10x
   # runs stream 10 GB through the cache; runs then read part of their file
   # from disk, and their times spread by half. The 10x capture is larger
   # than the cache and is not warmed: its runs measure memory.
-  warm() { cat "$1" >/dev/null; }
+  #
+  # timed NAME FILE CMD...: measure NAME running CMD, which reads FILE,
+  # warmed first.
+  timed() {
+    [[ $2 == "$capN" ]] || cat "$2" >/dev/null
+    local name=$1
+    shift 2
+    measure "$name" "$@"
+  }
   tcpviz_run() { # tcpviz_run NAME FILE ARGS...: one output directory per name
     local name=$1 file=$2
     shift 2
-    [[ $file == "$capN" ]] || warm "$file"
-    measure "$name" "$TCPVIZ" parse-pcap --in "$file" --out "$out/$name" -q "$@"
+    timed "$name" "$file" "$TCPVIZ" parse-pcap --in "$file" --out "$out/$name" -q "$@"
   }
-  tshark_run() {
-    [[ $2 == "$capN" ]] || warm "$2"
-    measure "$1" tshark -2 -n -r "$2" -q -z io,stat,0,tcp.analysis.flags
+  pinned_run() { # pinned_run NAME FILE: tcpviz --workers 1 on one CPU
+    ((${#pin[@]})) || return 0
+    timed "$1" "$2" "${pin[@]}" "$TCPVIZ" parse-pcap --in "$2" --out "$out/$1" -q --workers 1
   }
+  tshark_run() { timed "$1" "$2" tshark -2 -n -r "$2" -q -z io,stat,0,tcp.analysis.flags; }
 
   # Runs are interleaved (a b c, a b c, ...) so that load from elsewhere on the
   # machine falls on every tool alike.
@@ -208,15 +216,14 @@ bench() {
     note "round $i of $RUNS"
     tcpviz_run tcpviz-1x "$cap1"
     tcpviz_run tcpviz-w1-1x "$cap1" --workers 1
-    ((${#pin[@]})) && warm "$cap1" && measure tcpviz-pin-1x "${pin[@]}" "$TCPVIZ" parse-pcap --in "$cap1" --out "$out/tcpviz-pin-1x" -q --workers 1
+    pinned_run tcpviz-pin-1x "$cap1"
     ((have_tshark)) && tshark_run tshark-1x "$cap1"
     # The floor: only reading the file, as parse-pcap reads it (read(2) of
     # 256 KB from the page cache), on one CPU.
-    warm "$cap1"
-    measure read-1x "${pin[@]}" dd if="$cap1" of=/dev/null bs=256k status=none
+    timed read-1x "$cap1" "${pin[@]}" dd if="$cap1" of=/dev/null bs=256k status=none
     # Headers only: the same packets with less to read.
     tcpviz_run tcpviz-1s "$capS"
-    ((${#pin[@]})) && warm "$capS" && measure tcpviz-pin-1s "${pin[@]}" "$TCPVIZ" parse-pcap --in "$capS" --out "$out/tcpviz-pin-1s" -q --workers 1
+    pinned_run tcpviz-pin-1s "$capS"
     ((have_tshark)) && tshark_run tshark-1s "$capS"
     tcpviz_run tcpviz-Nx "$capN"
     tcpviz_run tcpviz-w1-Nx "$capN" --workers 1

@@ -123,7 +123,7 @@ func appendExtra(b []byte, x *Extra) []byte {
 	}
 	if x.Reason != "" {
 		b = key(b, "reason")
-		b = strconv.AppendQuote(b, x.Reason)
+		b = appendJSONString(b, x.Reason)
 	}
 	if x.HasAbs {
 		b = key(b, "abs_seq")

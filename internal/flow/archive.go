@@ -97,14 +97,10 @@ func (a *Archive) Put(k Key, last int64, state []byte) bool {
 	*c = binary.LittleEndian.AppendUint64(*c, uint64(last))
 	*c = append(*c, state...)
 	if 4*(a.n+1) > 3*len(a.slots) {
-		a.grow()
+		a.slots = probeRehash(a.slots, 2*len(a.slots), archiveHash)
 	}
 	h := a.hash(k)
-	i := h & a.mask()
-	for a.slots[i] != 0 {
-		i = (i + 1) & a.mask()
-	}
-	a.slots[i] = slotUsed | h<<32 | pos
+	a.slots[probeFree(a.slots, h)] = slotUsed | h<<32 | pos
 	a.n++
 	return true
 }
@@ -263,36 +259,11 @@ func (a *Archive) find(k Key) (uint64, bool) {
 	return 0, false
 }
 
-// remove empties slot i, moving back the entries after it that it made
-// probe past it (backward-shift deletion: linear probing without
-// tombstones, so lookups never slow down with churn).
+// remove empties slot i.
 func (a *Archive) remove(i uint64) {
-	m := a.mask()
-	for j := (i + 1) & m; a.slots[j] != 0; j = (j + 1) & m {
-		home := (a.slots[j] &^ slotUsed >> 32) & m
-		// The entry at j may fill the hole at i if its home is not in (i, j].
-		if (j-home)&m >= (j-i)&m {
-			a.slots[i] = a.slots[j]
-			i = j
-		}
-	}
-	a.slots[i] = 0
+	probeRemove(a.slots, i, archiveHash)
 	a.n--
 }
 
-// grow doubles the index.
-func (a *Archive) grow() {
-	old := a.slots
-	a.slots = make([]uint64, 2*len(old))
-	m := a.mask()
-	for _, s := range old {
-		if s == 0 {
-			continue
-		}
-		i := (s &^ slotUsed >> 32) & m
-		for a.slots[i] != 0 {
-			i = (i + 1) & m
-		}
-		a.slots[i] = s
-	}
-}
+// archiveHash is the hash bits a slot keeps: where it belongs.
+func archiveHash(s uint64) uint64 { return s &^ slotUsed >> 32 }

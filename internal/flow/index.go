@@ -80,14 +80,9 @@ func (x *index[K, S]) find(k K, h uint64) *Entry[K, S] {
 func (x *index[K, S]) add(e *Entry[K, S]) {
 	// At most three quarters full, so that probes stay short.
 	if 4*(x.n+1) > 3*len(x.slots) {
-		x.grow()
+		x.slots = probeRehash(x.slots, max(minSlots, 2*len(x.slots)), slotHash[K, S])
 	}
-	m := x.mask()
-	i := e.hash & m
-	for x.slots[i].e != nil {
-		i = (i + 1) & m
-	}
-	x.slots[i] = slot[K, S]{e.hash, e}
+	x.slots[probeFree(x.slots, e.hash)] = slot[K, S]{e.hash, e}
 	x.n++
 }
 
@@ -98,31 +93,8 @@ func (x *index[K, S]) remove(e *Entry[K, S]) {
 	for x.slots[i].e != e {
 		i = (i + 1) & m
 	}
-	// Backward-shift deletion: an entry after the hole may fill it if its
-	// home is not in (i, j].
-	for j := (i + 1) & m; x.slots[j].e != nil; j = (j + 1) & m {
-		if home := x.slots[j].h & m; (j-home)&m >= (j-i)&m {
-			x.slots[i] = x.slots[j]
-			i = j
-		}
-	}
-	x.slots[i] = slot[K, S]{}
+	probeRemove(x.slots, i, slotHash[K, S])
 	x.n--
 }
 
-// grow doubles the slots (or makes the first ones).
-func (x *index[K, S]) grow() {
-	old := x.slots
-	x.slots = make([]slot[K, S], max(minSlots, 2*len(old)))
-	m := x.mask()
-	for _, s := range old {
-		if s.e == nil {
-			continue
-		}
-		i := s.h & m
-		for x.slots[i].e != nil {
-			i = (i + 1) & m
-		}
-		x.slots[i] = s
-	}
-}
+func slotHash[K Hasher, S any](s slot[K, S]) uint64 { return s.h }

@@ -3,6 +3,8 @@ package metrics
 import (
 	"math"
 	"math/bits"
+
+	"github.com/tcpviz/tcpviz/internal/event"
 )
 
 // histSub is the number of buckets per power of two: 8 gives buckets about
@@ -90,6 +92,15 @@ func (h *Hist) Mean() float64 {
 		return 0
 	}
 	return h.Sum / float64(h.N)
+}
+
+// MsStats summarises the distribution in milliseconds, as flow records and
+// summary.json write it.
+func (h *Hist) MsStats() event.RTTStats {
+	return event.RTTStats{
+		Samples: int(h.N), Min: float64(h.Min) / 1e6, Mean: h.Mean() / 1e6,
+		P50: h.Quantile(0.5) / 1e6, P95: h.Quantile(0.95) / 1e6, Max: float64(h.Max) / 1e6,
+	}
 }
 
 // Quantile returns an estimate of the q-quantile (0..1) in ns: the middle of

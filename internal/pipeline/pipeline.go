@@ -343,12 +343,11 @@ func rtpSummary(rs *rtp.Stats) event.RTPSummary {
 // noise.
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
+// rttStats is h's summary in milliseconds, nil (left out) without samples.
 func rttStats(h *metrics.Hist) *event.RTTStats {
 	if h.N == 0 {
 		return nil
 	}
-	return &event.RTTStats{
-		Samples: int(h.N), Min: float64(h.Min) / 1e6, Mean: h.Mean() / 1e6,
-		P50: h.Quantile(0.5) / 1e6, P95: h.Quantile(0.95) / 1e6, Max: float64(h.Max) / 1e6,
-	}
+	st := h.MsStats()
+	return &st
 }

@@ -74,14 +74,7 @@ func (a *Analyzer) writeRecord(e *flow.Entry[flow.Key, conn], end string) {
 	clear(r.Events)
 	r.MSS = c.h[i].mss
 	if c.rtt != nil && c.rtt.N > 0 {
-		a.rttStats = event.RTTStats{
-			Samples: int(c.rtt.N),
-			Min:     float64(c.rtt.Min) / 1e6,
-			Mean:    c.rtt.Mean() / 1e6,
-			P50:     c.rtt.Quantile(0.5) / 1e6,
-			P95:     c.rtt.Quantile(0.95) / 1e6,
-			Max:     float64(c.rtt.Max) / 1e6,
-		}
+		a.rttStats = c.rtt.MsStats()
 		r.RTTms = &a.rttStats
 		a.hist = fillHist(c.rtt, a.hist)
 		r.RTTHist = a.hist
