@@ -31,8 +31,17 @@ const (
 	ZeroWindowProbe
 	WindowFull
 	KeepAlive
+	// Flags tcpviz counts (summary.json tcp.analysis_flags) without an
+	// event of their own.
+	ZeroWindowProbeAck
+	KeepAliveAck
+	WindowUpdate
+	ReusedPorts
 	NumCategories
 )
+
+// eventless are the categories without a tcpviz event.
+const eventless = Set(1<<ZeroWindowProbeAck | 1<<KeepAliveAck | 1<<WindowUpdate | 1<<ReusedPorts)
 
 // Name is the category's tcpviz event name.
 func (c Category) Name() string {
@@ -59,13 +68,22 @@ func (c Category) Name() string {
 		return "window_full"
 	case KeepAlive:
 		return "keep_alive"
+	case ZeroWindowProbeAck:
+		return "zero_window_probe_ack"
+	case KeepAliveAck:
+		return "keep_alive_ack"
+	case WindowUpdate:
+		return "window_update"
+	case ReusedPorts:
+		return "reused_ports"
 	}
 	return "?"
 }
 
 // Required lists the categories the suite holds to 99% precision and recall.
 func Required() []Category {
-	return []Category{Retrans, OutOfOrder, DupAck, LostSegment, ZeroWindow, WindowFull, KeepAlive}
+	return []Category{Retrans, OutOfOrder, DupAck, LostSegment, ZeroWindow, WindowFull, KeepAlive,
+		KeepAliveAck, WindowUpdate, ReusedPorts}
 }
 
 // Set is a set of categories.
@@ -73,6 +91,20 @@ type Set uint16
 
 // Has reports whether c is in s.
 func (s Set) Has(c Category) bool { return s&(1<<c) != 0 }
+
+// String lists s's categories, comma-separated ("none" if empty).
+func (s Set) String() string {
+	var names []string
+	for c := Category(0); c < NumCategories; c++ {
+		if s.Has(c) {
+			names = append(names, c.Name())
+		}
+	}
+	if names == nil {
+		return "none"
+	}
+	return strings.Join(names, ",")
+}
 
 // Frames maps frame numbers to the categories flagged on them.
 type Frames map[uint64]Set
@@ -105,6 +137,14 @@ func fromWireshark(flag string) Set {
 		return 1 << WindowFull
 	case "keep_alive":
 		return 1 << KeepAlive
+	case "zero_window_probe_ack":
+		return 1 << ZeroWindowProbeAck
+	case "keep_alive_ack":
+		return 1 << KeepAliveAck
+	case "window_update":
+		return 1 << WindowUpdate
+	case "reused_ports":
+		return 1 << ReusedPorts
 	}
 	return 0
 }
@@ -158,7 +198,8 @@ func ParseTSV(r io.Reader) (Frames, Streams, error) {
 func wiresharkFlags() []string {
 	return []string{"retransmission", "fast_retransmission", "spurious_retransmission",
 		"out_of_order", "duplicate_ack", "lost_segment", "ack_lost_segment", "zero_window",
-		"zero_window_probe", "window_full", "keep_alive"}
+		"zero_window_probe", "window_full", "keep_alive",
+		"zero_window_probe_ack", "keep_alive_ack", "window_update", "reused_ports"}
 }
 
 // ErrNoTshark means tshark is not installed.

@@ -81,6 +81,9 @@ func (p *Pipeline) count(e *event.Event) {
 	}
 }
 
+// TCPStats is what the TCP analysis counted so far, for reading only.
+func (p *Pipeline) TCPStats() *tcpanalysis.Stats { return &p.tcp.Stats }
+
 // Frames is the number of records analysed so far.
 func (p *Pipeline) Frames() uint64 { return p.frame }
 

@@ -66,13 +66,20 @@ const (
 	FKeepAlive
 	FKeepAliveAck
 	FWindowUpdate
+	// FReusedPorts: a SYN with another ISN than its side's first (a new
+	// conversation on the port pair), or a SYN/ACK with another sequence
+	// number than before (the side's base moves; the conversation stays).
+	FReusedPorts
+
+	// NumFlags is the number of flag bits.
+	NumFlags = iota
 )
 
 // Stats counts what the analyzer saw.
 type Stats struct {
 	Packets     uint64
 	Connections uint64
-	Flags       [14]uint64 // frames per flag bit
+	Flags       [NumFlags]uint64 // frames per flag bit
 	RTT         metrics.Hist
 	HandshakeMs metrics.Hist
 }
@@ -215,6 +222,11 @@ type connState struct {
 	firstSYN int64 // first SYN, for the handshake state
 	mruSYN   int64 // most recent SYN (Wireshark's ts_mru_syn)
 	synAck   bool
+	// firstRTT is SYN → first ACK (Wireshark's ts_first_rtt): the
+	// out-of-order window, and 0 until measured. A late packet needs it:
+	// without it the first ACK after a burial would measure it again,
+	// from the SYN to that ACK.
+	firstRTT int64
 
 	srtt, rttvar float64 // ns, RFC 6298
 	hasRTT       bool    // srtt and rttvar hold an estimate
@@ -227,7 +239,6 @@ type conn struct {
 	port      [2]uint16
 	initiator int
 	connState
-	firstRTT int64 // SYN → first ACK (Wireshark's ts_first_rtt)
 
 	rtt    *metrics.Hist
 	newRTT int64 // the sample the packet being analysed gave, ns; -1 for none
@@ -256,13 +267,13 @@ func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool, seen *m
 		d = 1
 	}
 	e := a.flows.Find(k, p.TS)
-	created := false
+	created, reused := false, false
 	if e == nil {
-		e, created = a.open(k, p, d)
+		e, created, reused = a.open(k, p, d)
 	}
 	if !created && e.State.h[d].reusedBy(p) {
 		e = a.flows.Replace(e, p.TS)
-		created = true
+		created, reused = true, true
 	}
 	c := &e.State
 	if created {
@@ -270,7 +281,7 @@ func (a *Analyzer) Packet(p *decode.Packet) (fromInitiator, opened bool, seen *m
 		c.init(p, d)
 		c.stream = e.Stream
 	}
-	a.analyse(e, c, p, d)
+	a.analyse(e, c, p, d, reused)
 	return c.initiator == d, created, &c.seen
 }
 
@@ -288,7 +299,9 @@ func (c *conn) init(p *decode.Packet, d int) {
 	c.newRTT = -1
 }
 
-func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Packet, d int) {
+// analyse analyses p, sent by side d of c; reused says that p, a SYN,
+// started c as a new conversation on the port pair.
+func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Packet, d int, reused bool) {
 	t := &p.TCP
 	f, r := &c.h[d], &c.h[1-d]
 	seq, ack := Seq(t.Seq), Seq(t.Ack)
@@ -321,6 +334,7 @@ func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Pac
 		f.nextSeq = f.maxToAck
 	case synAck && seq != f.baseSeq:
 		f.baseSeq = seq
+		reused = true
 	}
 	if !r.baseSet && hasACK {
 		r.baseSet = true
@@ -328,6 +342,9 @@ func (a *Analyzer) analyse(e *flow.Entry[flow.Key, conn], c *conn, p *decode.Pac
 	}
 
 	fl := a.classify(c, f, r, seq, ack, seglen, flags, uint32(t.Window), p.Frame, now)
+	if reused {
+		fl |= FReusedPorts
+	}
 
 	// Remember what this segment tells about the flow (Wireshark steps M–P).
 	nextSeq := seq.Add(seglen)
@@ -841,6 +858,8 @@ func (f Flags) Name() string {
 		return "keep_alive_ack"
 	case FWindowUpdate:
 		return "window_update"
+	case FReusedPorts:
+		return "reused_ports"
 	}
 	return "unknown"
 }

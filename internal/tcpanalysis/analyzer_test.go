@@ -31,14 +31,18 @@ type conv struct {
 	flows  []event.FlowRecord
 	cli    netip.AddrPort
 	srv    netip.AddrPort
+	// flagged is the analysis flags of each frame that had any, as
+	// counted in Stats.Flags.
+	flagged map[uint64]Flags
 }
 
 func newConv(cfg Config) *conv {
 	c := &conv{
-		now:    time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(),
-		extras: map[string]event.Extra{},
-		cli:    netip.MustParseAddrPort("192.0.2.1:40000"),
-		srv:    netip.MustParseAddrPort("198.51.100.2:443"),
+		now:     time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano(),
+		extras:  map[string]event.Extra{},
+		cli:     netip.MustParseAddrPort("192.0.2.1:40000"),
+		srv:     netip.MustParseAddrPort("198.51.100.2:443"),
+		flagged: map[uint64]Flags{},
 	}
 	c.a = New(cfg, event.SinkFunc(func(e *event.Event) {
 		k := fmt.Sprintf("%d:%s", e.Frame, e.Type)
@@ -80,7 +84,17 @@ func (c *conv) send(s pkt) uint64 {
 		PayloadLen: s.n,
 		TCP:        decode.TCP{Seq: s.seq, Ack: s.ack, Flags: s.flags, Window: s.win, HeaderLen: 20, WScale: ws},
 	}
+	before := c.a.Stats.Flags
 	c.a.Packet(p)
+	var fl Flags
+	for b, n := range c.a.Stats.Flags {
+		if n != before[b] {
+			fl |= 1 << b
+		}
+	}
+	if fl != 0 {
+		c.flagged[c.frame] = fl
+	}
 	return c.frame
 }
 
@@ -293,6 +307,51 @@ func TestPortReuseStartsNewStream(t *testing.T) {
 	if len(c.events) != 0 {
 		t.Errorf("a reused port pair raised %v", c.events)
 	}
+	// Frame 7, the new SYN, is flagged as Wireshark flags it.
+	if diff := cmp.Diff(map[uint64]Flags{7: FReusedPorts}, c.flagged); diff != "" {
+		t.Errorf("flags by frame (-want +got):\n%s", diff)
+	}
+}
+
+// TestReusedPorts: Wireshark's reused_ports flag. A SYN/ACK with another
+// sequence number than the side's first moves the side's base and is
+// flagged, in the same stream (zeek's gopacket__cip.pcap has four, nDPI's
+// KakaoTalk_talk.pcap one); a retransmitted SYN or SYN/ACK is not.
+func TestReusedPorts(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		synAck   uint32 // the second SYN/ACK's sequence number
+		wantFlag bool
+	}{
+		{"SYN/ACK with a new sequence number", 7000, true},
+		{"retransmitted SYN/ACK", 5000, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConv(DefaultConfig())
+			c.send(pkt{fromCli: true, flags: syn, seq: 1000, win: 64240, wscale: 7})
+			c.send(pkt{dtMs: 10, flags: syn | ack, seq: 5000, ack: 1001, win: 65160, wscale: 7})
+			f := c.send(pkt{dtMs: 10, flags: syn | ack, seq: tc.synAck, ack: 1001, win: 65160, wscale: 7})
+			c.send(pkt{fromCli: true, dtMs: 10, flags: ack, seq: 1001, ack: tc.synAck + 1, win: 502})
+			if got := c.flagged[f]&FReusedPorts != 0; got != tc.wantFlag {
+				t.Errorf("frame %d flagged %s, want reused_ports %v", f, flagNames(c.flagged[f]), tc.wantFlag)
+			}
+			c.a.Flush()
+			if c.a.Stats.Connections != 1 || len(c.flows) != 1 {
+				t.Errorf("%d connections, %d records; want one stream", c.a.Stats.Connections, len(c.flows))
+			}
+		})
+	}
+}
+
+// flagNames lists fl's flags by Wireshark's names.
+func flagNames(fl Flags) []string {
+	var names []string
+	for b := range NumFlags {
+		if fl&(1<<b) != 0 {
+			names = append(names, Flags(1<<b).Name())
+		}
+	}
+	return names
 }
 
 func TestFlowRecordRTTKarn(t *testing.T) {

@@ -30,13 +30,17 @@ type grave struct {
 }
 
 // open makes the entry for a packet on a port pair with no live connection:
-// the buried connection it is a late packet of, or a new stream (created).
-func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow.Key, conn], created bool) {
+// the buried connection it is a late packet of, or a new stream (created),
+// reused when p is a SYN that ends the buried one (port reuse).
+func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow.Key, conn], created, reused bool) {
 	if b, last := a.buried.Take(k, p.TS); b != nil {
 		// The archive holds only what bury wrote: a grave that does not
 		// parse cannot happen, and would start a new stream.
 		stream, gr, err := parseGrave(b, last)
-		if err == nil && !gr.h[d].reusedBy(p) {
+		if err == nil && gr.h[d].reusedBy(p) {
+			return a.flows.Add(k, p.TS), true, true
+		}
+		if err == nil {
 			e = a.flows.Restore(k, stream, p.TS)
 			c := &e.State
 			c.init(p, d)
@@ -48,10 +52,10 @@ func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow
 			}
 			// Its record was written when it was buried.
 			c.recorded = true
-			return e, false
+			return e, false, false
 		}
 	}
-	return a.flows.Add(k, p.TS), true
+	return a.flows.Add(k, p.TS), true, false
 }
 
 // bury replaces the closed connection e, its record written, by its grave.

@@ -1,6 +1,7 @@
 package tcpanalysis
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -108,7 +109,10 @@ func TestSYNAfterBurial(t *testing.T) {
 			c.send(pkt{dtMs: 1, flags: ack, seq: 5002, ack: 1102, win: 512})
 			// 3 s later: past CloseLinger, the connection is buried
 			// before the SYN is looked up.
-			c.send(pkt{fromCli: true, dtMs: 3000, flags: syn, seq: tc.isn, win: 64240, wscale: 7})
+			f := c.send(pkt{fromCli: true, dtMs: 3000, flags: syn, seq: tc.isn, win: 64240, wscale: 7})
+			if reused := c.flagged[f]&FReusedPorts != 0; reused != (tc.wantConns == 2) {
+				t.Errorf("the SYN is flagged %v; want reused_ports only with a new ISN", flagNames(c.flagged[f]))
+			}
 			if c.a.buried.Len() != 0 || c.a.Live() != 1 {
 				t.Fatalf("%d live, %d buried; want the SYN's connection live and no grave", c.a.Live(), c.a.buried.Len())
 			}
@@ -162,5 +166,77 @@ func TestConnectionLifeAllocs(t *testing.T) {
 	// about 130 of the 5,000 connections, the rest let go.
 	if n := c.a.buried.Len(); n == 0 || n > 200 {
 		t.Errorf("%d graves kept, want those of the last 5 s (~130)", n)
+	}
+}
+
+// TestBurialKeepsVerdicts: a closed connection's late packets get the same
+// Wireshark flags whether it was buried (its grave restored) or had stayed in
+// the table (CloseLinger 0), frame by frame, and its handshake is measured
+// once either way. Random conversations and random late packets; the first
+// case is zeek's reassembly.pcap stream 0, where a lost firstRTT made the
+// segment after a late retransmission out of order (a window of 3.2 s, the
+// SYN to the first ACK after the burial) where Wireshark says retransmission.
+func TestBurialKeepsVerdicts(t *testing.T) {
+	const ci, si = 1000, 5000
+	type late = pkt
+	cases := [][]late{{
+		{fromCli: true, dtMs: 3000, flags: ack, seq: ci + 1, ack: si + 2, n: 100, win: 502},
+		{dtMs: 0.1, flags: ack, seq: si + 2, ack: ci + 101, win: 512},
+		{fromCli: true, dtMs: 8, flags: ack, seq: ci + 101, ack: si + 2, n: 12, win: 502},
+	}}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 2000 {
+		var ls []late
+		for j := range 1 + r.IntN(6) {
+			p := late{fromCli: r.IntN(2) == 0, dtMs: []float64{0.1, 5, 30, 100}[r.IntN(4)]}
+			if j == 0 {
+				p.dtMs = 3000 // past CloseLinger
+			}
+			p.flags = []uint8{ack, ack | psh, ack | fin, rst, rst | ack, syn}[r.IntN(6)]
+			base, other := uint32(ci), uint32(si)
+			if !p.fromCli {
+				base, other = si, ci
+			}
+			p.seq = base + uint32(r.IntN(420))
+			p.ack = other + uint32(r.IntN(420))
+			p.n = []int{0, 0, 1, 12, 100}[r.IntN(5)]
+			p.win = []uint16{0, 502, 512}[r.IntN(3)]
+			ls = append(ls, p)
+		}
+		cases = append(cases, ls)
+	}
+	for i, ls := range cases {
+		kept := DefaultConfig()
+		kept.CloseLinger = 0
+		convs := [2]*conv{newConv(DefaultConfig()), newConv(kept)}
+		for _, c := range convs {
+			c.handshake(ci, si)
+			c.send(pkt{fromCli: true, dtMs: 1, flags: ack | psh, seq: ci + 1, ack: si + 1, n: 100, win: 502})
+			// ci+101..ci+201 is lost: a gap the late packets may fill.
+			c.send(pkt{fromCli: true, dtMs: 1, flags: ack | psh, seq: ci + 201, ack: si + 1, n: 100, win: 502})
+			c.send(pkt{dtMs: 10, flags: ack, seq: si + 1, ack: ci + 101, win: 512})
+			c.send(pkt{dtMs: 1, flags: ack, seq: si + 1, ack: ci + 101, win: 512})
+			c.send(pkt{fromCli: true, dtMs: 10, flags: ack | psh, seq: ci + 101, ack: si + 1, n: 100, win: 502})
+			c.send(pkt{dtMs: 10, flags: ack, seq: si + 1, ack: ci + 301, win: 512})
+			c.send(pkt{dtMs: 1, flags: fin | ack, seq: si + 1, ack: ci + 301, win: 512})
+			c.send(pkt{fromCli: true, dtMs: 1, flags: fin | ack, seq: ci + 301, ack: si + 2, win: 502})
+			c.send(pkt{dtMs: 1, flags: ack, seq: si + 2, ack: ci + 302, win: 512})
+		}
+		for j, p := range ls {
+			f := convs[0].send(p)
+			convs[1].send(p)
+			if b, k := convs[0].flagged[f], convs[1].flagged[f]; b != k {
+				t.Fatalf("case %d, late packet %d %+v: flagged %v buried, %v kept\nlate packets: %+v", i, j, p, flagNames(b), flagNames(k), ls)
+			}
+		}
+		if i == 0 && convs[0].a.buried.Len()+convs[0].a.Live() == 0 {
+			t.Fatal("case 0: the connection was neither buried nor live")
+		}
+		for _, c := range convs {
+			c.a.Flush()
+		}
+		if b, k := convs[0].a.Stats.HandshakeMs.N, convs[1].a.Stats.HandshakeMs.N; b != k {
+			t.Fatalf("case %d: %d handshake RTTs buried, %d kept\nlate packets: %+v", i, b, k, ls)
+		}
 	}
 }

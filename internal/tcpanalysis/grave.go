@@ -38,6 +38,7 @@ func appendGrave(b []byte, stream uint64, last int64, g *grave) []byte {
 	b = append(b, bits)
 	b = binary.AppendVarint(b, last-g.firstSYN)
 	b = binary.AppendVarint(b, last-g.mruSYN)
+	b = binary.AppendVarint(b, g.firstRTT)
 	if bits&gRTTValues != 0 {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.srtt))
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(g.rttvar))
@@ -86,6 +87,7 @@ func parseGrave(b []byte, last int64) (stream uint64, g grave, err error) {
 	g.synAck, g.hasRTT = bits&gSynAck != 0, bits&gHasRTT != 0
 	g.firstSYN = last - r.varint()
 	g.mruSYN = last - r.varint()
+	g.firstRTT = r.varint()
 	if bits&gRTTValues != 0 {
 		g.srtt = math.Float64frombits(r.uint64())
 		g.rttvar = math.Float64frombits(r.uint64())

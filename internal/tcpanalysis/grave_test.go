@@ -37,7 +37,7 @@ func randomGrave(r *rand.Rand) grave {
 		return math.Float64frombits(r.Uint64())
 	}
 	g := grave{initiator: r.IntN(2)}
-	g.firstSYN, g.mruSYN, g.synAck = ts(), ts(), r.IntN(2) == 0
+	g.firstSYN, g.mruSYN, g.synAck, g.firstRTT = ts(), ts(), r.IntN(2) == 0, ts()
 	g.srtt, g.rttvar, g.hasRTT = f64(), f64(), r.IntN(2) == 0
 	for i := range g.h {
 		s := &g.h[i]
