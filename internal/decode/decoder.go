@@ -26,7 +26,8 @@ const (
 // Supported reports whether Decode understands frames of this link type.
 func Supported(linkType uint32) bool {
 	switch linkType {
-	case LinkNull, LinkEthernet, LinkRawBSD, LinkRawOpen, LinkRaw, LinkLoop, LinkSLL, LinkIPv4, LinkIPv6, LinkSLL2, LinkNFLOG:
+	case LinkNull, LinkEthernet, LinkRawBSD, LinkRawOpen, LinkRaw, LinkLoop, LinkSLL, LinkIPv4, LinkIPv6, LinkSLL2, LinkNFLOG,
+		LinkPPP, LinkPPPHDLC, LinkCHDLC, LinkFDDI:
 		return true
 	}
 	return false
@@ -54,9 +55,14 @@ type Decoder struct {
 	gnv   geneve
 	vxlan layers.VXLAN
 	nflog nflog
+	ppp   serial // PPP, or Cisco HDLC told by its address byte
+	chdlc serial // Cisco HDLC only
+	fddi  fddi
+	mpls  mpls
 
 	// One parser per first layer; all share the layer values above.
 	pEth, pSLL, pSLL2, pLoop, pIP4, pIP6, pNFLOG *gopacket.DecodingLayerParser
+	pPPP, pCHDLC, pFDDI                          *gopacket.DecodingLayerParser
 	decoded                                      []gopacket.LayerType
 	// known holds every layer decoder by type: the fast path asks it
 	// whether a UDP port names a tunnel the general decoder would open.
@@ -71,10 +77,12 @@ type Decoder struct {
 // New returns a ready Decoder.
 func New() *Decoder {
 	d := &Decoder{decoded: make([]gopacket.LayerType, 0, 16)}
+	d.ppp.class = layerTypeSerial
+	d.chdlc.class, d.chdlc.ciscoOnly = layerTypeCHDLC, true
 	// frag6 comes after ext: it takes LayerTypeIPv6Fragment over from
 	// the skipper.
 	all := []gopacket.DecodingLayer{&d.eth, &d.dot1q, &d.sll, &d.sll2, &d.loop, &d.ip4, &d.ip6, &d.ext, &d.frag6, &d.tcp, &d.udp, &d.icmp4, &d.icmp6,
-		&d.gre, &d.aruba, &d.gtp, &d.gnv, &d.vxlan, &d.nflog}
+		&d.gre, &d.aruba, &d.gtp, &d.gnv, &d.vxlan, &d.nflog, &d.ppp, &d.chdlc, &d.fddi, &d.mpls}
 	for _, l := range all {
 		d.known = d.known.Put(l).(gopacket.DecodingLayerSparse)
 	}
@@ -97,6 +105,9 @@ func New() *Decoder {
 	d.pIP4 = mk(layers.LayerTypeIPv4)
 	d.pIP6 = mk(layers.LayerTypeIPv6)
 	d.pNFLOG = mk(layerTypeNFLOG)
+	d.pPPP = mk(layerTypeSerial)
+	d.pCHDLC = mk(layerTypeCHDLC)
+	d.pFDDI = mk(layerTypeFDDI)
 	return d
 }
 
@@ -116,6 +127,12 @@ func (d *Decoder) parserFor(linkType uint32, data []byte) *gopacket.DecodingLaye
 		return d.pIP6
 	case LinkNFLOG:
 		return d.pNFLOG
+	case LinkPPP, LinkPPPHDLC:
+		return d.pPPP
+	case LinkCHDLC:
+		return d.pCHDLC
+	case LinkFDDI:
+		return d.pFDDI
 	case LinkRaw, LinkRawBSD, LinkRawOpen:
 		if len(data) > 0 && data[0]>>4 == 6 {
 			return d.pIP6
@@ -184,6 +201,12 @@ func (d *Decoder) Decode(frame uint64, ts int64, linkType uint32, origLen int, d
 			p.EtherType = uint16(d.sll.EthernetType)
 		case layerTypeSLL2:
 			p.EtherType = uint16(d.sll2.Protocol)
+		case layerTypeSerial:
+			p.EtherType = uint16(d.ppp.Proto)
+		case layerTypeCHDLC:
+			p.EtherType = uint16(d.chdlc.Proto)
+		case layerTypeFDDI:
+			p.EtherType = uint16(d.fddi.Type)
 		case layerTypeArubaWLAN:
 			// Fix: the SNAP EtherType was not recorded, so ARP inside
 			// Aruba GRE kept the outer IPv4 EtherType.

@@ -58,6 +58,42 @@ func decodeCases(t testing.TB) []decodeCase {
 			wantFail: map[string]uint64{"unsupported_link_type": 1}},
 	)
 
+	// Serial lines and FDDI. On LINKTYPE_PPP and _PPP_HDLC the first bytes
+	// tell Cisco HDLC (address 0x0f/0x8f), PPP in HDLC-like framing
+	// (0xff 0x03) and bare PPP apart; a PPP protocol field with an odd
+	// first byte is one byte long (compressed).
+	slarp := decode.Packet{EtherType: 0x8035, Net: decode.NetOther}
+	add(
+		decodeCase{name: "ppp hdlc-like framing ipv4", link: decode.LinkPPP, frame: cat([]byte{0xff, 0x03, 0x00, 0x21}, ip4Packet(t)),
+			wantOK: true, want: noMAC(wantTCP4())},
+		decodeCase{name: "ppp bare ipv6", link: decode.LinkPPP, frame: cat([]byte{0x00, 0x57}, ip6Packet(t)),
+			wantOK: true, want: noMAC(wantTCP6())},
+		decodeCase{name: "ppp compressed protocol field ipv4", link: decode.LinkPPP, frame: cat([]byte{0x21}, ip4Packet(t)),
+			wantOK: true, want: noMAC(wantTCP4())},
+		decodeCase{name: "ppp lcp", link: decode.LinkPPP, frame: []byte{0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4},
+			want: decode.Packet{Net: decode.NetOther}},
+		decodeCase{name: "cisco hdlc on the ppp link type (ndpi BGP_Cisco_hdlc_slarp)", link: decode.LinkPPP,
+			frame: cat([]byte{0x0f, 0x00, 0x08, 0x00}, ip4Packet(t)), wantOK: true, want: noMAC(wantTCP4())},
+		decodeCase{name: "ppp hdlc (50) ipv4", link: decode.LinkPPPHDLC, frame: cat([]byte{0xff, 0x03, 0x00, 0x21}, ip4Packet(t)),
+			wantOK: true, want: noMAC(wantTCP4())},
+		decodeCase{name: "cisco hdlc ipv6", link: decode.LinkCHDLC, frame: cat([]byte{0x8f, 0x00, 0x86, 0xdd}, ip6Packet(t)),
+			wantOK: true, want: noMAC(wantTCP6())},
+		decodeCase{name: "cisco hdlc slarp", link: decode.LinkCHDLC, frame: []byte{0x8f, 0x00, 0x80, 0x35, 0, 0, 0, 2, 0, 0, 0, 1},
+			want: slarp},
+		decodeCase{name: "cisco hdlc cut", link: decode.LinkCHDLC, frame: []byte{0x0f, 0x00, 0x08},
+			wantTrunc: 1, wantFail: map[string]uint64{"bad_link_header": 1}},
+		decodeCase{name: "ppp header cut", link: decode.LinkPPP, frame: []byte{0xff, 0x03, 0x00},
+			wantTrunc: 1, wantFail: map[string]uint64{"bad_link_header": 1}},
+		decodeCase{name: "ppp mpls ipv6", link: decode.LinkPPP, frame: cat([]byte{0xff, 0x03, 0x02, 0x81}, mplsStack(2), ip6Packet(t)),
+			wantOK: true, want: noMAC(wantTCP6())},
+		decodeCase{name: "fddi llc/snap ipv4 (zeek llc.pcap)", link: decode.LinkFDDI, frame: cat(fddiHeader(0x0800), ip4Packet(t)),
+			wantOK: true, want: noMAC(wantTCP4())},
+		decodeCase{name: "fddi llc without snap", link: decode.LinkFDDI, frame: cat(fddiHeader(0)[:13], []byte{0x42, 0x42, 0x03, 0, 0}),
+			want: decode.Packet{Net: decode.NetOther}},
+		decodeCase{name: "fddi snap cut", link: decode.LinkFDDI, frame: fddiHeader(0x0800)[:17],
+			wantTrunc: 1, wantFail: map[string]uint64{"bad_link_header": 1}},
+	)
+
 	// VLAN tags.
 	vlan := wantTCP4()
 	vlan.VLANs = 1
@@ -71,6 +107,24 @@ func decodeCases(t testing.TB) []decodeCase {
 			ether(macCli, macSrv, layers.EthernetTypeQinQ), &layers.Dot1Q{VLANIdentifier: 10, Type: layers.EthernetTypeDot1Q},
 			&layers.Dot1Q{VLANIdentifier: 20, Type: layers.EthernetTypeIPv4},
 			ipv4(cli4, srv4, layers.IPProtocolTCP), segment(pshAck), hello)},
+	)
+
+	// MPLS label stacks: IP after the bottom label is told by its version.
+	mplsWant := wantTCP4()
+	mplsOther := decode.Packet{HasMAC: true, SrcMAC: macCli, DstMAC: macSrv, EtherType: 0x8847, Net: decode.NetOther}
+	mplsBad := mplsOther
+	mplsBad.Net = decode.NetNone
+	add(
+		decodeCase{name: "mpls two labels ipv4", link: decode.LinkEthernet, wantOK: true, want: mplsWant,
+			frame: cat(ethHeader(macCli, macSrv, 0x8847), mplsStack(2), ip4Packet(t))},
+		decodeCase{name: "mpls pseudowire control word", link: decode.LinkEthernet, want: mplsOther,
+			frame: cat(ethHeader(macCli, macSrv, 0x8847), mplsStack(1), []byte{0, 0, 0, 0}, tcp4(t))},
+		decodeCase{name: "mpls stack cut", link: decode.LinkEthernet, want: mplsBad,
+			frame: cat(ethHeader(macCli, macSrv, 0x8847), mplsStack(3)[:10]), wantTrunc: 1,
+			wantFail: map[string]uint64{"truncated_ip_header": 1}},
+		decodeCase{name: "mpls stack without bottom", link: decode.LinkEthernet, want: mplsBad,
+			frame:    cat(ethHeader(macCli, macSrv, 0x8847), mplsStack(17)[:68], ip4Packet(t)),
+			wantFail: map[string]uint64{"bad_ip_header": 1}},
 	)
 
 	// IP headers.
@@ -425,7 +479,8 @@ func TestSupported(t *testing.T) {
 	}{
 		{0, true}, {1, true}, {12, true}, {14, true}, {101, true}, {108, true}, {113, true},
 		{228, true}, {229, true}, {239, true}, {276, true},
-		{9, false}, {10, false}, {105, false}, {127, false}, {192, false},
+		{9, true}, {10, true}, {50, true}, {104, true},
+		{105, false}, {107, false}, {127, false}, {192, false},
 	} {
 		if got := decode.Supported(tc.link); got != tc.want {
 			t.Errorf("Supported(%d) = %v, want %v", tc.link, got, tc.want)

@@ -1,6 +1,7 @@
 // Package decode turns one captured frame into a Packet: link layer
 // (Ethernet with 802.1Q/QinQ tags, Linux cooked SLL and SLL2, raw IPv4/IPv6,
-// BSD loopback, NFLOG), IPv4/IPv6 (extension headers skipped, atomic
+// BSD loopback, NFLOG, PPP, Cisco HDLC, FDDI; MPLS label stacks on top),
+// IPv4/IPv6 (extension headers skipped, atomic
 // fragments accepted), tunnels decoded through to the inner packet (GRE
 // including Aruba's 802.11-in-GRE, GTP-U, VXLAN, Geneve), and TCP, UDP or ICMP.
 //

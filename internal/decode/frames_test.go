@@ -174,6 +174,34 @@ func sll2Header(proto uint16) []byte {
 	return h
 }
 
+// ethHeader is an Ethernet header: destination, source, EtherType.
+func ethHeader(src, dst [6]byte, etherType uint16) []byte {
+	h := append(append([]byte{}, dst[:]...), src[:]...)
+	return binary.BigEndian.AppendUint16(h, etherType)
+}
+
+// mplsStack is n MPLS label entries (labels 16, 17, …; TTL 64), the last
+// one marked the bottom of the stack.
+func mplsStack(n int) []byte {
+	var b []byte
+	for i := range n {
+		e := uint32(16+i)<<12 | 64
+		if i == n-1 {
+			e |= 1 << 8
+		}
+		b = binary.BigEndian.AppendUint32(b, e)
+	}
+	return b
+}
+
+// fddiHeader is an FDDI header (frame control 0x50: async LLC; destination,
+// source) and an LLC/SNAP header for EtherType proto.
+func fddiHeader(proto uint16) []byte {
+	h := []byte{0x50, 0, 0, 0x5e, 0, 0, 1, 0, 0, 0x5e, 0, 0, 2, 0xaa, 0xaa, 0x03, 0, 0, 0, 0, 0}
+	binary.BigEndian.PutUint16(h[19:], proto)
+	return h
+}
+
 // nflogFrame wraps an IP packet in a LINKTYPE_NFLOG frame: family, version,
 // resource id, then little-endian TLVs padded to 4 bytes: a packet header,
 // a log prefix, the payload (type 9).

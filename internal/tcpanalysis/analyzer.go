@@ -240,6 +240,9 @@ type conn struct {
 	initiator int
 	connState
 
+	// handshook: firstRTT timed a round trip (handshake_rtt_ms).
+	handshook bool
+
 	rtt    *metrics.Hist
 	newRTT int64 // the sample the packet being analysed gave, ns; -1 for none
 	// closedQueued: the connection is in Analyzer.closed; recorded: its
@@ -504,7 +507,15 @@ func (a *Analyzer) handshake(c *conn, p *decode.Packet, d int) {
 		f.isFirstAck = false
 		if c.mruSYN != 0 && c.firstRTT == 0 {
 			c.firstRTT = p.TS - c.mruSYN
-			if c.firstRTT > 0 {
+			// firstRTT is Wireshark's ts_first_rtt, set by the first
+			// ACK after a SYN from either side. It times a round trip
+			// (the handshake's, or a refusal's) unless the SYN's own
+			// side sent it as an RST: that one gives up on SYNs nobody
+			// answered (nDPI's alexa-app.pcapng: an RST/ACK a minute
+			// after the last SYN, where tshark shows no initial RTT).
+			giveUp := t.Flags&decode.FlagRST != 0 && d == c.initiator
+			if c.firstRTT > 0 && !giveUp {
+				c.handshook = true
 				a.Stats.HandshakeMs.Add(c.firstRTT)
 			}
 		}

@@ -380,3 +380,49 @@ func TestFlowRecordRTTKarn(t *testing.T) {
 		t.Errorf("retransmissions %d state %q, want 1 and established", f.Retransmissions, f.State)
 	}
 }
+
+// TestHandshakeRTT: the handshake RTT is Wireshark's initial RTT, from the
+// SYN to the first ACK after it, from either side: the handshake's ACK (the
+// SYN/ACK captured or not, as in gopacket's cip.pcap) or a refusal's RST/ACK
+// (chrissanders' synscan.pcapng). SYNs nobody answered, then an RST/ACK
+// from the same side a minute later (nDPI's alexa-app.pcapng), set
+// Wireshark's ts_first_rtt (the out-of-order window) but time no round
+// trip: no handshake_rtt_ms, no sample in the summary.
+func TestHandshakeRTT(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		run  func(c *conv)
+		want float64 // ms; 0: none
+	}{
+		{"handshake", func(c *conv) { c.handshake(1000, 5000) }, 20},
+		{"SYN/ACK not captured", func(c *conv) {
+			c.send(pkt{fromCli: true, flags: syn, seq: 1000, win: 64240, wscale: 7})
+			c.send(pkt{fromCli: true, dtMs: 0.5, flags: ack, seq: 1001, ack: 5001, win: 502})
+		}, 0.5},
+		{"refused: RST/ACK", func(c *conv) {
+			c.send(pkt{fromCli: true, flags: syn, seq: 1000, win: 64240, wscale: 7})
+			c.send(pkt{dtMs: 61, flags: rst | ack, seq: 0, ack: 1001})
+		}, 61},
+		{"SYNs, then the client's RST/ACK", func(c *conv) {
+			c.send(pkt{fromCli: true, flags: syn, seq: 1000, win: 64240, wscale: 7})
+			c.send(pkt{fromCli: true, dtMs: 1000, flags: syn, seq: 1000, win: 64240, wscale: 7})
+			c.send(pkt{fromCli: true, dtMs: 60000, flags: rst | ack, seq: 1001, ack: 1})
+		}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConv(DefaultConfig())
+			tc.run(c)
+			c.a.Flush()
+			if len(c.flows) != 1 {
+				t.Fatalf("%d flow records, want 1", len(c.flows))
+			}
+			got, n := 0.0, c.a.Stats.HandshakeMs.N
+			if r := c.flows[0].HandshakeRTTms; r != nil {
+				got = *r
+			}
+			if wantN := map[bool]uint64{true: 1, false: 0}[tc.want > 0]; got != tc.want || n != wantN {
+				t.Errorf("handshake_rtt_ms %v and %d summary samples, want %v and %d", got, n, tc.want, wantN)
+			}
+		})
+	}
+}

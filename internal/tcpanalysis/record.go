@@ -83,7 +83,7 @@ func (a *Analyzer) writeRecord(e *flow.Entry[flow.Key, conn], end string) {
 		fillTimeline(c.tl, &a.timeline)
 		r.Timeline = &a.timeline
 	}
-	if c.firstRTT > 0 {
+	if c.handshook {
 		a.hsRTT = float64(c.firstRTT) / 1e6
 		r.HandshakeRTTms = &a.hsRTT
 	}
