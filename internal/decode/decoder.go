@@ -142,6 +142,13 @@ func (d *Decoder) parserFor(linkType uint32, data []byte) *gopacket.DecodingLaye
 	return nil
 }
 
+// truncated tells the parser that the frame ended inside a header, and
+// returns err, the layer's error for it.
+func truncated(df gopacket.DecodeFeedback, err error) error {
+	df.SetTruncated()
+	return err
+}
+
 // offset is where sub starts inside frame. Every layer slice is cut from the
 // frame with two-index slicing, so it shares the frame's end of capacity.
 func offset(frame, sub []byte) int { return cap(frame) - cap(sub) }

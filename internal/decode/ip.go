@@ -63,8 +63,7 @@ type ip6 struct {
 
 func (ip *ip6) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 40 {
-		df.SetTruncated()
-		return errIPv6Short
+		return truncated(df, errIPv6Short)
 	}
 	if data[0]>>4 != 6 {
 		return errIPVersion
@@ -146,8 +145,7 @@ type frag6 struct {
 
 func (f *frag6) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 8 {
-		df.SetTruncated()
-		return errFrag6Short
+		return truncated(df, errFrag6Short)
 	}
 	f.NextHeader = layers.IPProtocol(data[0])
 	fo := binary.BigEndian.Uint16(data[2:4])

@@ -33,8 +33,7 @@ func (m *mpls) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	for m.Labels = 1; ; m.Labels++ {
 		off := 4 * m.Labels
 		if len(data) < off {
-			df.SetTruncated()
-			return errMPLSShort
+			return truncated(df, errMPLSShort)
 		}
 		if data[off-2]&1 == 0 { // not the bottom of the stack
 			if m.Labels == maxLabels {

@@ -22,8 +22,7 @@ var errNFLOG = errors.New("nflog frame without a payload TLV")
 
 func (n *nflog) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 4 {
-		df.SetTruncated()
-		return errNFLOG
+		return truncated(df, errNFLOG)
 	}
 	switch data[0] { // address family
 	case 2:

@@ -53,13 +53,11 @@ type serial struct {
 func (s *serial) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	s.Proto = 0
 	if len(data) < 2 {
-		df.SetTruncated()
-		return errSerialShort
+		return truncated(df, errSerialShort)
 	}
 	if s.ciscoOnly || (data[0] == 0x0f || data[0] == 0x8f) && data[1] == 0x00 {
 		if len(data) < 4 {
-			df.SetTruncated()
-			return errSerialShort
+			return truncated(df, errSerialShort)
 		}
 		s.Proto = layers.EthernetType(binary.BigEndian.Uint16(data[2:4]))
 		s.BaseLayer = layers.BaseLayer{Contents: data[:4], Payload: data[4:]}
@@ -70,14 +68,12 @@ func (s *serial) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error 
 		off = 2
 	}
 	if len(data) < off+1 {
-		df.SetTruncated()
-		return errSerialShort
+		return truncated(df, errSerialShort)
 	}
 	proto := uint16(data[off])
 	if proto&1 == 0 { // not compressed: two bytes
 		if len(data) < off+2 {
-			df.SetTruncated()
-			return errSerialShort
+			return truncated(df, errSerialShort)
 		}
 		proto = binary.BigEndian.Uint16(data[off : off+2])
 		off += 2
@@ -123,14 +119,12 @@ type fddi struct {
 func (f *fddi) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	f.Type = 0
 	if len(data) < 13 {
-		df.SetTruncated()
-		return errFDDIShort
+		return truncated(df, errFDDIShort)
 	}
 	llc := data[13:]
 	if len(llc) >= 3 && llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03 {
 		if len(llc) < 8 {
-			df.SetTruncated()
-			return errFDDIShort
+			return truncated(df, errFDDIShort)
 		}
 		f.Type = layers.EthernetType(binary.BigEndian.Uint16(llc[6:8]))
 		f.BaseLayer = layers.BaseLayer{Contents: data[:21], Payload: data[21:]}

@@ -27,8 +27,7 @@ var errSLL2Short = errors.New("linux sll2 header shorter than 20 bytes")
 
 func (s *sll2) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 20 {
-		df.SetTruncated()
-		return errSLL2Short
+		return truncated(df, errSLL2Short)
 	}
 	s.Protocol = layers.EthernetType(binary.BigEndian.Uint16(data[0:2]))
 	s.AddrLen = data[11]

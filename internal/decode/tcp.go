@@ -31,8 +31,7 @@ type tcp struct {
 func (t *tcp) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	t.cut = false
 	if len(data) < 20 {
-		df.SetTruncated()
-		return errTCPShort
+		return truncated(df, errTCPShort)
 	}
 	t.SrcPort = layers.TCPPort(binary.BigEndian.Uint16(data[0:2]))
 	t.DstPort = layers.TCPPort(binary.BigEndian.Uint16(data[2:4]))

@@ -37,8 +37,7 @@ var errGREShort = errors.New("gre header longer than the packet")
 // routing entries without keeping them.
 func (g *gre) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 4 {
-		df.SetTruncated()
-		return errGREShort
+		return truncated(df, errGREShort)
 	}
 	g.ChecksumPresent = data[0]&0x80 != 0
 	g.RoutingPresent = data[0]&0x40 != 0
@@ -91,8 +90,7 @@ func (g *gre) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 		}
 	}
 	if !ok {
-		df.SetTruncated()
-		return errGREShort
+		return truncated(df, errGREShort)
 	}
 	g.BaseLayer = layers.BaseLayer{Contents: data[:n], Payload: data[n:]}
 	return nil
@@ -117,8 +115,7 @@ var errNotWLANData = errors.New("not an 802.11 data frame with LLC/SNAP")
 
 func (w *arubaWLAN) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 24 {
-		df.SetTruncated()
-		return errNotWLANData
+		return truncated(df, errNotWLANData)
 	}
 	fc0, fc1 := data[0], data[1]
 	if (fc0>>2)&3 != 2 { // type 2: data
@@ -138,8 +135,7 @@ func (w *arubaWLAN) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) err
 		return errNotWLANData
 	}
 	if len(data) < n+8 {
-		df.SetTruncated()
-		return errNotWLANData
+		return truncated(df, errNotWLANData)
 	}
 	llc := data[n : n+8]
 	if llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03 {
@@ -169,8 +165,7 @@ var errGTPU = errors.New("not a gtpv1-u header")
 
 func (g *gtpU) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 8 {
-		df.SetTruncated()
-		return errGTPU
+		return truncated(df, errGTPU)
 	}
 	g.Version = data[0] >> 5
 	g.ProtocolType = (data[0] >> 4) & 1
@@ -245,16 +240,14 @@ var errGeneve = errors.New("geneve header too short or not version 0")
 
 func (g *geneve) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	if len(data) < 8 {
-		df.SetTruncated()
-		return errGeneve
+		return truncated(df, errGeneve)
 	}
 	if data[0]>>6 != 0 {
 		return errGeneve
 	}
 	n := 8 + int(data[0]&0x3f)*4
 	if len(data) < n {
-		df.SetTruncated()
-		return errGeneve
+		return truncated(df, errGeneve)
 	}
 	g.Protocol = layers.EthernetType(binary.BigEndian.Uint16(data[2:4]))
 	g.BaseLayer = layers.BaseLayer{Contents: data[:n], Payload: data[n:]}
