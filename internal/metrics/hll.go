@@ -45,12 +45,11 @@ func (h *HLL) Estimate() float64 {
 	return e
 }
 
-// hash16 is FNV-1a over a 16-byte value, finished with a 64-bit mixer so all
-// bits are usable by the HLL.
+// hash16 hashes a 16-byte value for the HLL: its two 64-bit words, each
+// through a multiply-xorshift finaliser (MurmurHash3's fmix64), combined:
+// well mixed for HLL's leading-zero counts, and a fraction of a
+// byte-at-a-time hash's cost.
 func hash16(b [16]byte) uint64 {
-	// Two 64-bit words, each through a multiply-xorshift finaliser
-	// (MurmurHash3's fmix64), combined: well mixed for HLL's leading-zero
-	// counts, and a fraction of a byte-at-a-time loop's cost.
 	lo := binary.LittleEndian.Uint64(b[:8])
 	hi := binary.LittleEndian.Uint64(b[8:])
 	return fmix64(lo ^ fmix64(hi+0x9e3779b97f4a7c15))
