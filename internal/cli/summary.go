@@ -74,10 +74,14 @@ type SessionSummary struct {
 	TopFlows    []FlowProblems     `json:"top_flows"`
 	RTTms       *event.RTTStats    `json:"rtt_ms,omitempty"`
 	Handshake   *event.RTTStats    `json:"handshake_rtt_ms,omitempty"`
-	Decode      map[string]uint64  `json:"decode_errors,omitempty"`
-	Legacy      bool               `json:"legacy_format"`
-	Traffic     *TrafficSummary    `json:"traffic,omitempty"`
-	RTP         *event.RTPSummary  `json:"rtp,omitempty"`
+	// Flags counts frames by Wireshark tcp.analysis flag (summary.json
+	// tcp.analysis_flags): what tshark's expert info counts, window
+	// updates and keep-alive ACKs included.
+	Flags   map[string]uint64 `json:"tcp_analysis_flags,omitempty"`
+	Decode  map[string]uint64 `json:"decode_errors,omitempty"`
+	Legacy  bool              `json:"legacy_format"`
+	Traffic *TrafficSummary   `json:"traffic,omitempty"`
+	RTP     *event.RTPSummary `json:"rtp,omitempty"`
 	// RTPStreams are the RTP streams of flows.jsonl, worst first (most
 	// lost, then highest jitter), at most --top.
 	RTPStreams []RTPStream `json:"rtp_streams"`
@@ -187,6 +191,7 @@ func loadSessionSummary(in string, top int) (*SessionSummary, error) {
 		s.Traffic = trafficSummary(&sum)
 		s.RTTms = sum.TCP.RTTms
 		s.Handshake = sum.TCP.HandshakeRTTms
+		s.Flags = sum.TCP.AnalysisFlags
 		s.Decode = sum.DecodeErrors
 		if sum.RTP.Streams > 0 || sum.RTP.RTCPPackets > 0 {
 			s.RTP = &sum.RTP
@@ -304,20 +309,16 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 		fmt.Fprintf(tw, "format\tevents of the Python tcpviz, mapped onto schema %d\n", event.Schema)
 	}
 	fmt.Fprintf(tw, "\nEVENT TYPE\tCOUNT\n")
-	types := make([]string, 0, len(s.EventCounts))
-	for t := range s.EventCounts {
-		types = append(types, t)
-	}
-	sort.Slice(types, func(i, j int) bool {
-		if s.EventCounts[types[i]] != s.EventCounts[types[j]] {
-			return s.EventCounts[types[i]] > s.EventCounts[types[j]]
-		}
-		return types[i] < types[j]
-	})
-	for _, t := range types {
+	for _, t := range mostFirst(s.EventCounts) {
 		fmt.Fprintf(tw, "%s\t%d\n", t, s.EventCounts[t])
 	}
 	fmt.Fprintf(tw, "total\t%d\n", s.Events)
+	if len(s.Flags) > 0 {
+		fmt.Fprintf(tw, "\nWIRESHARK TCP FLAG\tFRAMES\n")
+		for _, f := range mostFirst(s.Flags) {
+			fmt.Fprintf(tw, "tcp.analysis.%s\t%d\n", f, s.Flags[f])
+		}
+	}
 
 	fmt.Fprintf(tw, "\nTOP FLOWS BY PROBLEMS\n")
 	if len(s.TopFlows) == 0 && s.Severity["warn"]+s.Severity["critical"] == 0 {
@@ -379,6 +380,21 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 }
 
 // printRTP writes the RTP totals and the worst streams.
+// mostFirst returns m's keys by count, highest first, then by name.
+func mostFirst(m map[string]uint64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
 func printRTP(w io.Writer, s *SessionSummary) {
 	if r := s.RTP; r != nil {
 		fmt.Fprintf(w, "\nrtp\t%d streams, %d packets, %d expected, %d lost (%.2f%%), %d rtcp packets\n",
