@@ -379,7 +379,6 @@ func printSummary(w io.Writer, s *SessionSummary) error {
 	return tw.Flush()
 }
 
-// printRTP writes the RTP totals and the worst streams.
 // mostFirst returns m's keys by count, highest first, then by name.
 func mostFirst(m map[string]uint64) []string {
 	keys := make([]string, 0, len(m))
@@ -395,6 +394,7 @@ func mostFirst(m map[string]uint64) []string {
 	return keys
 }
 
+// printRTP writes the RTP totals and the worst streams.
 func printRTP(w io.Writer, s *SessionSummary) {
 	if r := s.RTP; r != nil {
 		fmt.Fprintf(w, "\nrtp\t%d streams, %d packets, %d expected, %d lost (%.2f%%), %d rtcp packets\n",
