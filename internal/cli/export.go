@@ -81,7 +81,7 @@ func eventColumns() []string {
 		"src_ip", "src_port", "dst_ip", "dst_port", "seq", "ack", "len"}
 }
 
-// readEvents calls fn for every event of path.
+// readEventFile calls fn for every event of path.
 func readEventFile(path string, fn func(*event.Record) error) error {
 	f, err := os.Open(path)
 	if err != nil {

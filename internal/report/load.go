@@ -524,9 +524,7 @@ func hostPort(ip string, port uint16) string {
 	return fmt.Sprintf("%s:%d", ip, port)
 }
 
-// Rankings of the flows table and the per-flow charts. Each is a strict
-// order (ties end at the file position), so the rows kept do not depend on
-// when candidates are trimmed.
+// rttP95 is a flow's 95th-percentile RTT, -1 without a sample.
 func rttP95(r *flowLine) float64 {
 	if r.RTTms == nil || r.RTTms.Samples == 0 {
 		return -1
@@ -541,6 +539,9 @@ func jitterMax(r *flowLine) float64 {
 	return *r.JitterMaxMs
 }
 
+// A ranking orders the flows table and the per-flow charts. Each is a
+// strict order (ties end at the file position), so the rows kept do not
+// depend on when candidates are trimmed.
 type ranking func(a, b *flowLine) bool
 
 func by(v func(*flowLine) float64) ranking {

@@ -134,7 +134,7 @@ func New(cfg Config, sink event.Sink, onFlow func(*event.FlowRecord)) *Analyzer 
 	return a
 }
 
-// Table exposes the connection table's counters.
+// Live is the number of connections in the table now.
 func (a *Analyzer) Live() int { return a.flows.Len() }
 
 // Evicted reports connections ended early because they were idle or the

@@ -98,7 +98,7 @@ func (c *capture) encode() []byte {
 	return buf.Bytes()
 }
 
-// rtpHeader builds an RTP packet (RFC 3550 §5.1) with a payload of n bytes
+// rtpPacket builds an RTP packet (RFC 3550 §5.1) with a payload of n bytes
 // of a deterministic pattern.
 func rtpPacket(pt uint8, marker bool, seq uint16, ts, ssrc uint32, n int) []byte {
 	b := make([]byte, 12+n)

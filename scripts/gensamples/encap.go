@@ -224,8 +224,8 @@ func must(err error) {
 	}
 }
 
-// pcapng, little-endian, written by hand so each interface can carry its
-// own if_tsresol.
+// ngOption encodes one pcapng option, little-endian. The pcapng files are
+// written by hand so that each interface can carry its own if_tsresol.
 func ngOption(code uint16, val []byte) []byte {
 	o := make([]byte, 4, 4+len(val)+3)
 	binary.LittleEndian.PutUint16(o[0:], code)
