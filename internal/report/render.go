@@ -82,7 +82,7 @@ func (d *Data) sections(p Page) []section {
 		summary = append(summary, ps(d.rtpStreamsPanel())...)
 		summary = append(summary, ts(d.rtpTable())...)
 	}
-	summary = append(summary, ts(d.decodeTable())...)
+	summary = append(summary, ts(d.flagsTable(), d.decodeTable())...)
 	switch p {
 	case TimelinePage:
 		return timeline

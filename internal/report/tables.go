@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -165,6 +166,30 @@ func (d *Data) decodeTable() *table {
 	}
 	for _, k := range slices.Sorted(maps.Keys(d.Summary.DecodeErrors)) {
 		t.Rows = append(t.Rows, []cell{text(k), num(d.Summary.DecodeErrors[k])})
+	}
+	return t
+}
+
+// flagsTable lists the frames carrying each of Wireshark's tcp.analysis
+// flags (summary.json tcp.analysis_flags), most first: what tshark's expert
+// info counts, window updates and keep-alive ACKs included.
+func (d *Data) flagsTable() *table {
+	t := &table{ID: "tcp-flags", Heading: "Wireshark TCP analysis flags", Sortable: true,
+		Columns: []column{{Name: "flag"}, {Name: "frames", Num: true}},
+		Empty:   "No frame carries a tcp.analysis flag."}
+	if d.Summary == nil {
+		t.Empty = "No summary.json in this session."
+		return t
+	}
+	f := d.Summary.TCP.AnalysisFlags
+	names := slices.SortedFunc(maps.Keys(f), func(a, b string) int {
+		if f[a] != f[b] {
+			return cmp.Compare(f[b], f[a])
+		}
+		return strings.Compare(a, b)
+	})
+	for _, k := range names {
+		t.Rows = append(t.Rows, []cell{text("tcp.analysis." + k), num(f[k])})
 	}
 	return t
 }
