@@ -518,16 +518,7 @@ func (d *Data) protocolPiePanel() *panel {
 		p.caption = "Protocol share: the summary counts no bytes."
 		return p
 	}
-	names := make([]string, 0, len(bytesBy))
-	for k := range bytesBy {
-		names = append(names, k)
-	}
-	sort.Slice(names, func(i, j int) bool {
-		if bytesBy[names[i]] != bytesBy[names[j]] {
-			return bytesBy[names[i]] > bytesBy[names[j]]
-		}
-		return names[i] < names[j]
-	})
+	names := mostFirst(bytesBy)
 	c := charts.NewPie()
 	c.SetGlobalOptions(common(p.id, "Share of bytes by protocol", p.height, false)...)
 	c.SetGlobalOptions(

@@ -182,16 +182,20 @@ func (d *Data) flagsTable() *table {
 		return t
 	}
 	f := d.Summary.TCP.AnalysisFlags
-	names := slices.SortedFunc(maps.Keys(f), func(a, b string) int {
-		if f[a] != f[b] {
-			return cmp.Compare(f[b], f[a])
-		}
-		return strings.Compare(a, b)
-	})
-	for _, k := range names {
+	for _, k := range mostFirst(f) {
 		t.Rows = append(t.Rows, []cell{text("tcp.analysis." + k), num(f[k])})
 	}
 	return t
+}
+
+// mostFirst returns m's keys by value, largest first, then by name.
+func mostFirst[V cmp.Ordered](m map[string]V) []string {
+	return slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
 }
 
 // countsTable lists the events by type and severity.
