@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -109,15 +108,10 @@ func ms(v *float64) string {
 // streamsOf runs the pipeline over path, closed connections kept and none
 // idle, and returns its TCP flow records' figures by stream.
 func streamsOf(path string) (map[uint64]streamFigures, error) {
-	r, err := capture.Open(path, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
 	opts := pipeline.DefaultOptions()
 	opts.TCP.CloseLinger, opts.TCP.IdleTimeout = 0, 0
 	got := map[uint64]streamFigures{}
-	pl := pipeline.New(opts, nil, func(f *event.FlowRecord) {
+	read, err := runFile(context.Background(), path, opts, nil, func(f *event.FlowRecord) {
 		if f.Proto != "tcp" {
 			return
 		}
@@ -131,12 +125,10 @@ func streamsOf(path string) (map[uint64]streamFigures, error) {
 			g.handshakeRTT = &v
 		}
 		got[f.Stream] = g
-	})
-	runErr := pl.Run(context.Background(), r)
-	pl.Finish()
+	}, nil)
 	var ce *capture.Error
-	if runErr != nil && !errors.As(runErr, &ce) && !errors.Is(runErr, io.EOF) {
-		return nil, fmt.Errorf("analyse %s: %w", path, runErr)
+	if !read || err != nil && !errors.As(err, &ce) {
+		return nil, err
 	}
 	return got, nil
 }

@@ -37,10 +37,8 @@ func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow
 		// The archive holds only what bury wrote: a grave that does not
 		// parse cannot happen, and would start a new stream.
 		stream, gr, err := parseGrave(b, last)
-		if err == nil && gr.h[d].reusedBy(p) {
-			return a.flows.Add(k, p.TS), true, true
-		}
-		if err == nil {
+		reused = err == nil && gr.h[d].reusedBy(p)
+		if err == nil && !reused {
 			e = a.flows.Restore(k, stream, p.TS)
 			c := &e.State
 			c.init(p, d)
@@ -55,7 +53,7 @@ func (a *Analyzer) open(k flow.Key, p *decode.Packet, d int) (e *flow.Entry[flow
 			return e, false, false
 		}
 	}
-	return a.flows.Add(k, p.TS), true, false
+	return a.flows.Add(k, p.TS), true, reused
 }
 
 // bury replaces the closed connection e, its record written, by its grave.
